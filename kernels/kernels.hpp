@@ -1,0 +1,78 @@
+// kernels.hpp: the arithmetic of spike propagation, as plain functions over
+// pointers and sizes. They know nothing of models, sessions or threads.
+//
+// Every kernel exists once as a scalar reference (kernels_scalar.cpp) and once
+// per SIMD instruction set (kernels_simd.hpp instantiated per architecture).
+// All variants perform the same float operations in the same order for every
+// output element (additions in event order, no fused multiply-add), so they
+// agree bit for bit and a model gives the same output on every ISA.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fsvae::kernels {
+
+// out[j] += sum over a of rows[active[a] * row_len + j], a in event order.
+// One weight row per input neuron that fired (linear layers).
+using AccumulateRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
+                                  size_t n_active, size_t row_len);
+
+// For i in 0..n-1: out[dst[i] .. dst[i] + row_len) += rows[src[i] .. src[i] + row_len).
+// dst and src are element offsets. One (destination pixel, tap row) pair per
+// event and kernel tap (convolutions).
+using ScatterRowsFn = void (*)(float* out, const float* rows, const uint32_t* dst,
+                               const uint32_t* src, size_t n, size_t row_len);
+
+// Like ScatterRowsFn with each row multiplied by scale[i]: out += scale[i] * row.
+// Used where the input is real-valued (the first encoder convolution).
+using ScatterRowsScaledFn = void (*)(float* out, const float* rows, const uint32_t* dst,
+                                     const uint32_t* src, const float* scale, size_t n,
+                                     size_t row_len);
+
+// Leak and bias of a LIF layer before this step's events arrive:
+// u[p * channels + c] = tau * u[p * channels + c] + bias[c].
+// A neuron that fired last step holds u = 0 (hard reset), so this equals the
+// published u_t = tau * u_{t-1} * (1 - o_{t-1}) + x_t once events are added.
+using DecayBiasFn = void (*)(float* u, const float* bias, size_t pixels, size_t channels,
+                             float tau);
+
+// Threshold: for every i with u[i] > vth (strictly) append i to fired and set
+// u[i] = 0 (hard reset). Returns the number appended, in increasing order.
+using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired);
+
+// Readout: acc[i] = decay * acc[i] + m[i].
+using LeakyAccumulateFn = void (*)(float* acc, const float* m, size_t n, float decay);
+
+// Fill: out[p * channels + c] = bias[c].
+using BroadcastFn = void (*)(float* out, const float* bias, size_t pixels, size_t channels);
+
+struct KernelTable {
+    const char* isa;  // "scalar", "sse2", "avx2", "avx512", "neon64"
+    AccumulateRowsFn accumulate_rows;
+    ScatterRowsFn scatter_rows;
+    ScatterRowsScaledFn scatter_rows_scaled;
+    DecayBiasFn decay_bias;
+    FireFn fire;
+    LeakyAccumulateFn leaky_accumulate;
+    BroadcastFn broadcast;
+};
+
+// The scalar reference kernels.
+const KernelTable& scalar_kernels();
+
+// Every kernel table this build contains and this CPU and OS can run, best
+// first; the last entry is always the scalar reference.
+// Tables are static: the pointers stay valid for the life of the process.
+size_t available_kernels(const KernelTable** out, size_t capacity);
+
+// The table to use: the best available one, or the one named by the
+// environment variable FSVAE_ISA ("scalar", "sse2", "avx2", "avx512",
+// "neon64") when it is available. An unknown or unavailable name falls back
+// to the best table; `note`, if given, receives a line saying so.
+const KernelTable& select_kernels(const char** note = nullptr);
+
+// The table with this name if available, else nullptr.
+const KernelTable* find_kernels(const char* isa);
+
+}  // namespace fsvae::kernels

@@ -1,0 +1,7 @@
+// kernels_avx512.cpp: the kernel table for xsimd::avx512f. Compiled with this
+// architecture's flags only; it holds nothing but the instantiation.
+#include "kernels_simd.hpp"
+
+namespace fsvae::kernels {
+const KernelTable& kernels_avx512() { return simd::Kernels<xsimd::avx512f>::table("avx512"); }
+}  // namespace fsvae::kernels

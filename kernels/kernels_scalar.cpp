@@ -1,0 +1,80 @@
+// kernels_scalar.cpp: the scalar reference of every kernel in kernels.hpp.
+// The SIMD variants must agree with these bit for bit (see tests/test_kernels.cpp).
+#include "kernels.hpp"
+
+namespace fsvae::kernels {
+namespace {
+
+void accumulate_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
+                     size_t row_len) {
+    for (size_t a = 0; a < n_active; ++a) {
+        const float* row = rows + size_t(active[a]) * row_len;
+        for (size_t j = 0; j < row_len; ++j) out[j] += row[j];
+    }
+}
+
+void scatter_rows(float* out, const float* rows, const uint32_t* dst, const uint32_t* src,
+                  size_t n, size_t row_len) {
+    for (size_t i = 0; i < n; ++i) {
+        float* o = out + dst[i];
+        const float* r = rows + src[i];
+        for (size_t j = 0; j < row_len; ++j) o[j] += r[j];
+    }
+}
+
+void scatter_rows_scaled(float* out, const float* rows, const uint32_t* dst, const uint32_t* src,
+                         const float* scale, size_t n, size_t row_len) {
+    for (size_t i = 0; i < n; ++i) {
+        float* o = out + dst[i];
+        const float* r = rows + src[i];
+        const float s = scale[i];
+        for (size_t j = 0; j < row_len; ++j) {
+            const float prod = s * r[j];
+            o[j] += prod;
+        }
+    }
+}
+
+void decay_bias(float* u, const float* bias, size_t pixels, size_t channels, float tau) {
+    for (size_t p = 0; p < pixels; ++p) {
+        float* up = u + p * channels;
+        for (size_t c = 0; c < channels; ++c) {
+            const float leak = tau * up[c];
+            up[c] = leak + bias[c];
+        }
+    }
+}
+
+size_t fire(float* u, size_t n, float vth, uint32_t* fired) {
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i) {
+        if (u[i] > vth) {
+            fired[count++] = uint32_t(i);
+            u[i] = 0.0f;
+        }
+    }
+    return count;
+}
+
+void leaky_accumulate(float* acc, const float* m, size_t n, float decay) {
+    for (size_t i = 0; i < n; ++i) {
+        const float leak = decay * acc[i];
+        acc[i] = leak + m[i];
+    }
+}
+
+void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
+    for (size_t p = 0; p < pixels; ++p)
+        for (size_t c = 0; c < channels; ++c) out[p * channels + c] = bias[c];
+}
+
+}  // namespace
+
+const KernelTable& scalar_kernels() {
+    static const KernelTable table{"scalar",   accumulate_rows, scatter_rows,
+                                   scatter_rows_scaled, decay_bias, fire,
+                                   leaky_accumulate, broadcast};
+    return table;
+}
+
+}  // namespace fsvae::kernels

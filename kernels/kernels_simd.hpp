@@ -1,0 +1,154 @@
+// kernels_simd.hpp: the SIMD kernels, written once over an xsimd architecture.
+// Included only by the per-architecture files (kernels_<isa>.cpp), each
+// compiled with that architecture's flags and holding nothing but the
+// instantiation of its table. Every kernel performs, per output element, the
+// same float operations in the same order as kernels_scalar.cpp.
+#pragma once
+
+#include <xsimd/xsimd.hpp>
+
+#include "kernels.hpp"
+
+namespace fsvae::kernels::simd {
+
+template <class Arch>
+struct Kernels {
+    using B = xsimd::batch<float, Arch>;
+    static constexpr size_t W = B::size;
+
+    // Register-blocked over the output: a block of out stays in registers
+    // while every event's row adds into it, so out is read and written once.
+    static void accumulate_rows(float* out, const float* rows, const uint32_t* active,
+                                size_t n_active, size_t row_len) {
+        constexpr size_t BLOCK = 4 * W;
+        size_t j = 0;
+        for (; j + BLOCK <= row_len; j += BLOCK) {
+            B o0 = B::load_unaligned(out + j), o1 = B::load_unaligned(out + j + W);
+            B o2 = B::load_unaligned(out + j + 2 * W), o3 = B::load_unaligned(out + j + 3 * W);
+            for (size_t a = 0; a < n_active; ++a) {
+                const float* r = rows + size_t(active[a]) * row_len + j;
+                o0 += B::load_unaligned(r);
+                o1 += B::load_unaligned(r + W);
+                o2 += B::load_unaligned(r + 2 * W);
+                o3 += B::load_unaligned(r + 3 * W);
+            }
+            o0.store_unaligned(out + j);
+            o1.store_unaligned(out + j + W);
+            o2.store_unaligned(out + j + 2 * W);
+            o3.store_unaligned(out + j + 3 * W);
+        }
+        for (; j + W <= row_len; j += W) {
+            B o = B::load_unaligned(out + j);
+            for (size_t a = 0; a < n_active; ++a)
+                o += B::load_unaligned(rows + size_t(active[a]) * row_len + j);
+            o.store_unaligned(out + j);
+        }
+        for (; j < row_len; ++j) {
+            float o = out[j];
+            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_len + j];
+            out[j] = o;
+        }
+    }
+
+    static void scatter_rows(float* out, const float* rows, const uint32_t* dst,
+                             const uint32_t* src, size_t n, size_t row_len) {
+        for (size_t i = 0; i < n; ++i) {
+            float* o = out + dst[i];
+            const float* r = rows + src[i];
+            size_t j = 0;
+            for (; j + W <= row_len; j += W)
+                (B::load_unaligned(o + j) + B::load_unaligned(r + j)).store_unaligned(o + j);
+            for (; j < row_len; ++j) o[j] += r[j];
+        }
+    }
+
+    static void scatter_rows_scaled(float* out, const float* rows, const uint32_t* dst,
+                                    const uint32_t* src, const float* scale, size_t n,
+                                    size_t row_len) {
+        for (size_t i = 0; i < n; ++i) {
+            float* o = out + dst[i];
+            const float* r = rows + src[i];
+            const float s = scale[i];
+            const B sv(s);
+            size_t j = 0;
+            for (; j + W <= row_len; j += W) {
+                const B prod = sv * B::load_unaligned(r + j);
+                (B::load_unaligned(o + j) + prod).store_unaligned(o + j);
+            }
+            for (; j < row_len; ++j) {
+                const float prod = s * r[j];
+                o[j] += prod;
+            }
+        }
+    }
+
+    static void decay_bias(float* u, const float* bias, size_t pixels, size_t channels,
+                           float tau) {
+        const B tv(tau);
+        for (size_t p = 0; p < pixels; ++p) {
+            float* up = u + p * channels;
+            size_t c = 0;
+            for (; c + W <= channels; c += W) {
+                const B leak = tv * B::load_unaligned(up + c);
+                (leak + B::load_unaligned(bias + c)).store_unaligned(up + c);
+            }
+            for (; c < channels; ++c) {
+                const float leak = tau * up[c];
+                up[c] = leak + bias[c];
+            }
+        }
+    }
+
+    static size_t fire(float* u, size_t n, float vth, uint32_t* fired) {
+        const B th(vth);
+        const B zero(0.0f);
+        size_t count = 0;
+        size_t i = 0;
+        for (; i + W <= n; i += W) {
+            const B v = B::load_unaligned(u + i);
+            const auto above = v > th;
+            if (!xsimd::any(above)) continue;
+            for (size_t l = 0; l < W; ++l)
+                if (u[i + l] > vth) fired[count++] = uint32_t(i + l);
+            xsimd::select(above, zero, v).store_unaligned(u + i);
+        }
+        for (; i < n; ++i) {
+            if (u[i] > vth) {
+                fired[count++] = uint32_t(i);
+                u[i] = 0.0f;
+            }
+        }
+        return count;
+    }
+
+    static void leaky_accumulate(float* acc, const float* m, size_t n, float decay) {
+        const B dv(decay);
+        size_t i = 0;
+        for (; i + W <= n; i += W) {
+            const B leak = dv * B::load_unaligned(acc + i);
+            (leak + B::load_unaligned(m + i)).store_unaligned(acc + i);
+        }
+        for (; i < n; ++i) {
+            const float leak = decay * acc[i];
+            acc[i] = leak + m[i];
+        }
+    }
+
+    static void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
+        for (size_t p = 0; p < pixels; ++p) {
+            float* op = out + p * channels;
+            size_t c = 0;
+            for (; c + W <= channels; c += W) B::load_unaligned(bias + c).store_unaligned(op + c);
+            for (; c < channels; ++c) op[c] = bias[c];
+        }
+    }
+
+    static const KernelTable& table(const char* isa) {
+        static const KernelTable t{isa,        accumulate_rows, scatter_rows,
+                                   scatter_rows_scaled, decay_bias, fire,
+                                   leaky_accumulate, broadcast};
+        return t;
+    }
+};
+
+}  // namespace fsvae::kernels::simd

@@ -1,0 +1,225 @@
+// engine.cpp: the per-image step loop and the oneTBB batch around it.
+#include "engine.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+
+#include "propagate.hpp"
+
+namespace fsvae {
+
+Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k)
+    : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()) {}
+
+std::vector<size_t> Engine::spiking_layers(Mode mode) const {
+    const Topology& t = model_->topology();
+    std::vector<size_t> v;
+    if (mode == Mode::Generate) {
+        v.assign(std::begin(t.prior), std::end(t.prior));
+    } else {
+        v = t.encoder;
+        v.push_back(t.before_latent);
+        v.insert(v.end(), std::begin(t.posterior), std::end(t.posterior));
+    }
+    v.push_back(t.decoder_input);
+    v.insert(v.end(), t.decoder.begin(), t.decoder.end());
+    v.push_back(t.final0);
+    return v;
+}
+
+Workspace::Workspace(const Engine& engine)
+    : engine_(engine), model_(engine.model()), K_(engine.kernels()) {
+    const ModelInfo& I = model_.info();
+    size_t pairs = 0;
+    layers_.resize(model_.layers().size());
+    for (size_t i = 0; i < layers_.size(); ++i) {
+        const LayerSpec& s = model_.layer(i).spec;
+        layers_[i].u.assign(s.out.size(), 0.0f);
+        if (s.spiking) layers_[i].fired.assign(s.out.size(), 0);
+        pairs = std::max(pairs, max_pairs(s));
+    }
+    pair_dst_.resize(pairs);
+    pair_src_.resize(pairs);
+    pair_scale_.resize(pairs);
+    mask_.assign(size_t(I.latent_dim) * I.k, 0);
+    r_.resize(I.latent_dim);
+    z_.reserve(I.latent_dim);
+    z_prev_.reserve(I.latent_dim);
+    post_in_.reserve(2 * size_t(I.latent_dim));
+    acc_.resize(I.image_size());
+    image_hwc_.resize(I.image_size());
+    input_current_.resize(model_.layer(model_.topology().encoder[0]).spec.out.size());
+    spikes_.resize(layers_.size() * I.time_steps);
+    z_train_.resize(size_t(I.time_steps) * I.latent_dim);
+}
+
+void Workspace::reset(ImageTrace*) {
+    for (LayerState& L : layers_) {
+        std::fill(L.u.begin(), L.u.end(), 0.0f);
+        L.n_fired = 0;
+    }
+    std::fill(acc_.begin(), acc_.end(), 0.0f);
+    std::fill(spikes_.begin(), spikes_.end(), 0u);
+    z_.clear();
+    z_prev_.clear();
+}
+
+const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const uint32_t* events,
+                                                   size_t n) {
+    LayerState& L = layers_[i];
+    const ModelInfo& I = model_.info();
+    L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
+                         {pair_dst_.data(), pair_src_.data(), pair_scale_.data()});
+    spikes_[i * I.time_steps + t] = uint32_t(L.n_fired);
+    return L;
+}
+
+void Workspace::sample(size_t last, const ChoiceSource& choices, uint32_t t) {
+    const ModelInfo& I = model_.info();
+    const LayerState& L = layers_[last];
+    for (size_t j = 0; j < L.n_fired; ++j) mask_[L.fired[j]] = 1;
+    choices.choices(t, r_.data());
+    std::swap(z_prev_, z_);
+    z_.clear();
+    uint8_t* zrow = z_train_.data() + size_t(t) * I.latent_dim;
+    for (uint32_t c = 0; c < I.latent_dim; ++c) {
+        const uint8_t bit = mask_[size_t(c) * I.k + r_[c]];
+        zrow[c] = bit;
+        if (bit) z_.push_back(c);
+    }
+    for (size_t j = 0; j < L.n_fired; ++j) mask_[L.fired[j]] = 0;
+}
+
+void Workspace::decode_step(uint32_t t) {
+    const Topology& T = model_.topology();
+    const ModelInfo& I = model_.info();
+    const LayerState* in = &step_layer(T.decoder_input, t, z_.data(), z_.size());
+    for (size_t d : T.decoder) in = &step_layer(d, t, in->fired.data(), in->n_fired);
+    in = &step_layer(T.final0, t, in->fired.data(), in->n_fired);
+
+    // The last layer is not spiking: its current m_t goes to the readout.
+    const Layer& F = model_.layer(T.final1);
+    float* m = layers_[T.final1].u.data();
+    K_.broadcast(m, F.bias, size_t(F.spec.out.h) * F.spec.out.w, F.spec.out.c);
+    propagate_events(F, K_, in->fired.data(), in->n_fired, m,
+                     {pair_dst_.data(), pair_src_.data(), pair_scale_.data()});
+    K_.leaky_accumulate(acc_.data(), m, acc_.size(), I.readout_decay);
+}
+
+void Workspace::finish(float* out, ImageTrace* trace) {
+    const ModelInfo& I = model_.info();
+    const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
+    for (size_t p = 0; p < HW; ++p)
+        for (size_t c = 0; c < C; ++c) out[c * HW + p] = std::tanh(acc_[p * C + c]);
+    if (trace) {
+        trace->spikes = spikes_;
+        trace->z = z_train_;
+    }
+}
+
+void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* trace) {
+    const Topology& T = model_.topology();
+    reset(trace);
+    for (uint32_t t = 0; t < model_.info().time_steps; ++t) {
+        // z_ holds z_{t-1} here; sample() moves it to z_prev_ and writes z_t.
+        const LayerState* in = &step_layer(T.prior[0], t, z_.data(), z_.size());
+        in = &step_layer(T.prior[1], t, in->fired.data(), in->n_fired);
+        step_layer(T.prior[2], t, in->fired.data(), in->n_fired);
+        sample(T.prior[2], choices, t);
+        decode_step(t);
+    }
+    finish(out, trace);
+}
+
+void Workspace::reconstruct(const float* image, const ChoiceSource& choices, float* out,
+                            ImageTrace* trace) {
+    const Topology& T = model_.topology();
+    const ModelInfo& I = model_.info();
+    reset(trace);
+
+    // Direct input: the image is the same at every step, so the first
+    // convolution's current (bias included) is computed once.
+    const Layer& E0 = model_.layer(T.encoder[0]);
+    const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
+    for (size_t p = 0; p < HW; ++p)
+        for (size_t c = 0; c < C; ++c) image_hwc_[p * C + c] = image[c * HW + p];
+    K_.broadcast(input_current_.data(), E0.bias, size_t(E0.spec.out.h) * E0.spec.out.w,
+                 E0.spec.out.c);
+    propagate_values(E0, K_, image_hwc_.data(), input_current_.data(),
+                     {pair_dst_.data(), pair_src_.data(), pair_scale_.data()});
+
+    for (uint32_t t = 0; t < I.time_steps; ++t) {
+        LayerState& L0 = layers_[T.encoder[0]];
+        K_.decay_bias(L0.u.data(), input_current_.data(), 1, L0.u.size(), I.tau);
+        L0.n_fired = K_.fire(L0.u.data(), L0.u.size(), I.vth, L0.fired.data());
+        spikes_[T.encoder[0] * I.time_steps + t] = uint32_t(L0.n_fired);
+
+        const LayerState* in = &L0;
+        for (size_t e = 1; e < T.encoder.size(); ++e)
+            in = &step_layer(T.encoder[e], t, in->fired.data(), in->n_fired);
+        const LayerState& lat = step_layer(T.before_latent, t, in->fired.data(), in->n_fired);
+
+        // Posterior input [x_lat_t ; z_{t-1}]: z indices shifted past x's.
+        post_in_.assign(lat.fired.begin(), lat.fired.begin() + lat.n_fired);
+        for (uint32_t c : z_) post_in_.push_back(I.latent_dim + c);
+        in = &step_layer(T.posterior[0], t, post_in_.data(), post_in_.size());
+        in = &step_layer(T.posterior[1], t, in->fired.data(), in->n_fired);
+        step_layer(T.posterior[2], t, in->fired.data(), in->n_fired);
+        sample(T.posterior[2], choices, t);
+        decode_step(t);
+    }
+    finish(out, trace);
+}
+
+namespace {
+
+template <class PerImage>
+void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTrace>* traces,
+               PerImage&& per_image) {
+    if (traces) traces->assign(o.count, ImageTrace{});
+    const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
+    tbb::task_arena arena(threads);
+    tbb::enumerable_thread_specific<std::unique_ptr<Workspace>> workspaces;
+    std::atomic<size_t> done{0};
+    arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, o.count, 1),
+                          [&](const tbb::blocked_range<size_t>& range) {
+                              auto& ws = workspaces.local();
+                              if (!ws) ws = std::make_unique<Workspace>(engine);
+                              for (size_t i = range.begin(); i != range.end(); ++i) {
+                                  per_image(*ws, i, traces ? &(*traces)[i] : nullptr);
+                                  const size_t d = ++done;
+                                  if (o.progress) o.progress(d);
+                              }
+                          });
+    });
+}
+
+}  // namespace
+
+void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
+                    std::vector<ImageTrace>* traces) {
+    const ModelInfo& I = engine.model().info();
+    run_batch(engine, o, traces, [&](Workspace& ws, size_t i, ImageTrace* tr) {
+        const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
+        ws.generate(choices, out + i * I.image_size(), tr);
+    });
+}
+
+void reconstruct_batch(const Engine& engine, const BatchOptions& o, const float* images,
+                       float* out, std::vector<ImageTrace>* traces) {
+    const ModelInfo& I = engine.model().info();
+    run_batch(engine, o, traces, [&](Workspace& ws, size_t i, ImageTrace* tr) {
+        const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
+        ws.reconstruct(images + i * I.image_size(), choices, out + i * I.image_size(), tr);
+    });
+}
+
+}  // namespace fsvae

@@ -1,0 +1,115 @@
+// engine.hpp: running an FSVAE event by event.
+//
+// Generation, per time step t: the prior takes z_{t-1} (z_{-1} = 0), its last
+// layer's spikes are sampled into z_t (one of k per latent), the decoder
+// consumes z_t in the same step, and the readout accumulates
+// acc = decay * acc + m_t; after T steps the image is tanh(acc). O(T) work.
+//
+// Reconstruction: the image's first-convolution current is computed once and
+// fed at every step; the encoder's spikes reach before_latent_layer, whose
+// output x_lat_t and z_{t-1} drive the posterior, sampled like the prior.
+//
+// The Engine is immutable and shared; a Workspace holds one image's state and
+// belongs to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../kernels/kernels.hpp"
+#include "model.hpp"
+#include "sampler.hpp"
+
+namespace fsvae {
+
+enum class Mode { Generate, Reconstruct };
+
+class Engine {
+public:
+    // `kernels` null: the table select_kernels() picks (FSVAE_ISA or the best).
+    explicit Engine(std::shared_ptr<const Model> model,
+                    const kernels::KernelTable* kernels = nullptr);
+
+    const Model& model() const { return *model_; }
+    const kernels::KernelTable& kernels() const { return *kernels_; }
+
+    // The spiking layers a mode runs, in dataflow order (indices into model().layers()).
+    std::vector<size_t> spiking_layers(Mode mode) const;
+
+private:
+    std::shared_ptr<const Model> model_;
+    const kernels::KernelTable* kernels_;
+};
+
+// What one image did: spikes per model layer per step, and the latent train.
+struct ImageTrace {
+    std::vector<uint32_t> spikes;  // [layer * T + t], indexed like model().layers()
+    std::vector<uint8_t> z;        // [t * C + c]
+};
+
+class Workspace {
+public:
+    explicit Workspace(const Engine& engine);
+
+    // Generates one image into out (C x H x W, values in [-1, 1]).
+    void generate(const ChoiceSource& choices, float* out, ImageTrace* trace = nullptr);
+
+    // Reconstructs `image` (C x H x W in [-1, 1]) into out.
+    void reconstruct(const float* image, const ChoiceSource& choices, float* out,
+                     ImageTrace* trace = nullptr);
+
+private:
+    struct LayerState {
+        std::vector<float> u;          // membranes (or current, for the readout layer)
+        std::vector<uint32_t> fired;   // indices that fired this step
+        size_t n_fired = 0;
+    };
+
+    void reset(ImageTrace* trace);
+    // Runs LIF layer i on events, records its spike count for step t.
+    const LayerState& step_layer(size_t i, uint32_t t, const uint32_t* events, size_t n);
+    void sample(size_t last_layer, const ChoiceSource& choices, uint32_t t);
+    // Decoder and readout for step t, from the current z_t.
+    void decode_step(uint32_t t);
+    void finish(float* out, ImageTrace* trace);
+
+    const Engine& engine_;
+    const Model& model_;
+    const kernels::KernelTable& K_;
+    std::vector<LayerState> layers_;
+    std::vector<uint32_t> pair_dst_, pair_src_;
+    std::vector<float> pair_scale_;
+    std::vector<uint8_t> mask_;       // C*k spike mask of the sampled layer
+    std::vector<uint32_t> r_;         // this step's choices
+    std::vector<uint32_t> z_, z_prev_;  // latent events (indices c), this and last step
+    std::vector<uint32_t> post_in_;   // posterior input events [x_lat ; z_{t-1}]
+    std::vector<float> acc_;          // readout accumulator (H x W x C)
+    std::vector<float> input_current_;  // first encoder layer's current, per image
+    std::vector<float> image_hwc_;
+    std::vector<uint32_t> spikes_;    // [layer * T + t]
+    std::vector<uint8_t> z_train_;    // [t * C + c]
+};
+
+struct BatchOptions {
+    uint64_t seed = 0;
+    uint64_t first_index = 0;  // image i of the batch has index first_index + i
+    size_t count = 1;
+    int threads = 0;  // 0: all cores
+    // Called from worker threads as images complete (thread-safe counter given).
+    std::function<void(size_t done)> progress;
+};
+
+// Generates options.count images into out (count x C x H x W). Image i depends
+// only on (seed, first_index + i): results are identical for any thread count
+// and batch size. traces, if given, receives one trace per image.
+void generate_batch(const Engine& engine, const BatchOptions& options, float* out,
+                    std::vector<ImageTrace>* traces = nullptr);
+
+// Reconstructs options.count images from images (count x C x H x W).
+void reconstruct_batch(const Engine& engine, const BatchOptions& options, const float* images,
+                       float* out, std::vector<ImageTrace>* traces = nullptr);
+
+}  // namespace fsvae

@@ -1,0 +1,68 @@
+// model.hpp: a loaded, validated, immutable FSVAE. Weights are read in place
+// from the FlatBuffer (the file's own bytes, or a caller-owned buffer), so a
+// model costs its file size and nothing more; any number of sessions on any
+// number of threads may share one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "architecture.hpp"
+
+namespace fsvae {
+
+struct ModelInfo {
+    uint32_t schema_version = 0;
+    Variant variant = Variant::FSVAE;
+    std::string dataset, source;
+    uint32_t time_steps = 0, k = 0, latent_dim = 0;
+    float vth = 0, tau = 0, readout_decay = 0;
+    uint32_t image_channels = 0, image_height = 0, image_width = 0;
+    size_t image_size() const { return size_t(image_channels) * image_height * image_width; }
+};
+
+struct Layer {
+    LayerSpec spec;
+    const float* weight = nullptr;  // spec.weight_size() floats, event-major
+    const float* bias = nullptr;    // spec.bias_size() floats
+};
+
+class Model {
+public:
+    // The schema version this runtime reads.
+    static constexpr uint32_t kSchemaVersion = 1;
+
+    // Reads and validates a model file. Throws fsvae::Error naming the file.
+    static std::shared_ptr<const Model> load_file(const std::string& path);
+
+    // Validates a model held in a caller-owned buffer, without copying it:
+    // the buffer must outlive the model. `origin` names it in error messages.
+    static std::shared_ptr<const Model> from_buffer(const void* data, size_t size,
+                                                    const std::string& origin);
+
+    const ModelInfo& info() const { return info_; }
+    const Topology& topology() const { return topo_; }
+    const std::vector<Layer>& layers() const { return layers_; }
+    const Layer& layer(size_t i) const { return layers_[i]; }
+    size_t parameter_count() const;
+    size_t byte_size() const { return size_; }
+    const std::string& origin() const { return origin_; }
+
+private:
+    Model() = default;
+    void parse(const std::string& origin);
+
+    std::vector<uint8_t> owned_;
+    const uint8_t* data_ = nullptr;
+    size_t size_ = 0;
+    std::string origin_;
+    ModelInfo info_;
+    Topology topo_;
+    std::vector<Layer> layers_;
+};
+
+}  // namespace fsvae

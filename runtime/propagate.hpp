@@ -1,0 +1,42 @@
+// propagate.hpp: one layer's work for one time step, on the event lists of the
+// layer below. Only neurons that fired are propagated: each event adds its
+// weight row (linear) or its kernel-tap rows (convolutions) into this layer's
+// membranes. Turning events into (destination, row) pairs is integer work done
+// here; the float work is the kernels'.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "../kernels/kernels.hpp"
+#include "model.hpp"
+
+namespace fsvae {
+
+// Scratch for pair lists; each array holds max_pairs(layer) entries.
+struct PairScratch {
+    uint32_t* dst;
+    uint32_t* src;
+    float* scale;
+};
+
+// Upper bound on the (destination, row) pairs one step of this layer can need.
+size_t max_pairs(const LayerSpec& s);
+
+// target += the rows of the `n` events (indices into the layer's input, in
+// the channel-last layout). For a convolution the pairs are formed per event,
+// taps in (ky, kx) order, so the order of additions is fixed by the events.
+void propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                      size_t n, float* target, PairScratch scratch);
+
+// target += the rows of every input element scaled by its real value (the
+// first encoder convolution, whose input is the image itself).
+void propagate_values(const Layer& L, const kernels::KernelTable& K, const float* values,
+                      float* target, PairScratch scratch);
+
+// One LIF step: u = tau * u + bias, the events' rows added in, then every
+// neuron with u > vth fires (listed in `fired`, reset to 0). Returns the count.
+size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
+                const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch);
+
+}  // namespace fsvae

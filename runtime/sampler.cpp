@@ -1,0 +1,45 @@
+// sampler.cpp: Philox4x32-10 and the mapping of its words to choices.
+// Counter = (image index low, image index high, step, latent / 4); word
+// latent % 4 of the output x gives r = floor(x * k / 2^32).
+#include "sampler.hpp"
+
+#include <cstddef>
+
+namespace fsvae {
+
+std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> ctr, std::array<uint32_t, 2> key) {
+    constexpr uint32_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u;
+    constexpr uint32_t W0 = 0x9E3779B9u, W1 = 0xBB67AE85u;
+    for (int round = 0; round < 10; ++round) {
+        const uint64_t p0 = uint64_t(M0) * ctr[0];
+        const uint64_t p1 = uint64_t(M1) * ctr[2];
+        ctr = {uint32_t(p1 >> 32) ^ ctr[1] ^ key[0], uint32_t(p1), uint32_t(p0 >> 32) ^ ctr[3] ^ key[1],
+               uint32_t(p0)};
+        key[0] += W0;
+        key[1] += W1;
+    }
+    return ctr;
+}
+
+ChoiceSource::ChoiceSource(uint64_t seed, uint64_t image_index, uint32_t k, uint32_t latent_dim,
+                           const uint16_t* injected)
+    : key_{uint32_t(seed), uint32_t(seed >> 32)},
+      index_(image_index),
+      k_(k),
+      latent_dim_(latent_dim),
+      injected_(injected) {}
+
+void ChoiceSource::choices(uint32_t t, uint32_t* r) const {
+    if (injected_) {
+        const uint16_t* row = injected_ + size_t(t) * latent_dim_;
+        for (uint32_t c = 0; c < latent_dim_; ++c) r[c] = row[c];
+        return;
+    }
+    for (uint32_t c = 0; c < latent_dim_; c += 4) {
+        const auto x = philox4x32({uint32_t(index_), uint32_t(index_ >> 32), t, c / 4}, key_);
+        for (uint32_t l = 0; l < 4 && c + l < latent_dim_; ++l)
+            r[c + l] = uint32_t((uint64_t(x[l]) * k_) >> 32);
+    }
+}
+
+}  // namespace fsvae

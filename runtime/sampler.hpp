@@ -1,0 +1,33 @@
+// sampler.hpp: the latent sampler's random choices. For latent c at step t
+// the sampler picks r in 0..k-1 and sets z_t[c] = out_t[c*k + r]. The choice
+// comes from a counter-based generator (Philox4x32-10, Salmon et al., SC 2011)
+// keyed by the seed and counting (image index, step, latent), so an image
+// depends only on its seed and index, never on batch size or thread count.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace fsvae {
+
+// Philox4x32 with 10 rounds.
+std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key);
+
+class ChoiceSource {
+public:
+    // With `injected` non-null, choices are read from it (T x C values in 0..k-1,
+    // row t then latent c); otherwise drawn from the generator.
+    ChoiceSource(uint64_t seed, uint64_t image_index, uint32_t k, uint32_t latent_dim,
+                 const uint16_t* injected = nullptr);
+
+    // Fills r[0..latent_dim) for step t.
+    void choices(uint32_t t, uint32_t* r) const;
+
+private:
+    std::array<uint32_t, 2> key_;
+    uint64_t index_;
+    uint32_t k_, latent_dim_;
+    const uint16_t* injected_;
+};
+
+}  // namespace fsvae

@@ -1,0 +1,173 @@
+// Every SIMD kernel table the host supports against the scalar reference.
+// The kernels promise bit-identical results (same operations, same order), so
+// the comparison is exact.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <random>
+#include <vector>
+
+#include "../kernels/kernels.hpp"
+
+using namespace fsvae::kernels;
+
+namespace {
+
+std::vector<float> random_floats(size_t n, std::mt19937& rng) {
+    std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+    std::vector<float> v(n);
+    for (auto& x : v) x = d(rng);
+    return v;
+}
+
+std::vector<const KernelTable*> simd_tables() {
+    const KernelTable* t[8];
+    const size_t n = available_kernels(t, 8);
+    std::vector<const KernelTable*> v(t, t + n);
+    REQUIRE(!v.empty());
+    CHECK(std::strcmp(v.back()->isa, "scalar") == 0);
+    v.pop_back();
+    return v;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("kernels: this x86-64 host offers at least one SIMD table") {
+#if defined(__x86_64__)
+    CHECK(simd_tables().size() >= 1);  // SSE2 is part of x86-64
+#endif
+}
+
+TEST_CASE("kernels: accumulate_rows matches scalar on every ISA") {
+    std::mt19937 rng(1);
+    const KernelTable& S = scalar_kernels();
+    for (const KernelTable* K : simd_tables()) {
+        for (size_t row_len : {1u, 7u, 8u, 31u, 64u, 100u, 2560u}) {
+            const size_t rows = 50;
+            auto w = random_floats(rows * row_len, rng);
+            std::vector<uint32_t> active = {0, 3, 4, 17, 49, 20, 3};
+            auto a = random_floats(row_len, rng), b = a;
+            S.accumulate_rows(a.data(), w.data(), active.data(), active.size(), row_len);
+            K->accumulate_rows(b.data(), w.data(), active.data(), active.size(), row_len);
+            INFO(K->isa, " row_len ", row_len);
+            CHECK(same_bits(a, b));
+        }
+    }
+}
+
+TEST_CASE("kernels: accumulate_rows adds exactly the active rows") {
+    const KernelTable& S = scalar_kernels();
+    std::vector<float> w = {1, 2, 10, 20, 100, 200};
+    std::vector<uint32_t> active = {2, 0};
+    std::vector<float> out = {0.5f, 0.25f};
+    S.accumulate_rows(out.data(), w.data(), active.data(), active.size(), 2);
+    CHECK(out[0] == 101.5f);
+    CHECK(out[1] == 202.25f);
+}
+
+TEST_CASE("kernels: scatter_rows and scatter_rows_scaled match scalar on every ISA") {
+    std::mt19937 rng(2);
+    const KernelTable& S = scalar_kernels();
+    for (const KernelTable* K : simd_tables()) {
+        for (size_t row_len : {1u, 5u, 32u, 64u, 128u}) {
+            const size_t n_rows = 20, n_out = 30;
+            auto w = random_floats(n_rows * row_len, rng);
+            std::vector<uint32_t> dst, src;
+            std::vector<float> scale;
+            std::uniform_int_distribution<uint32_t> dr(0, n_out - 1), sr(0, n_rows - 1);
+            for (int i = 0; i < 200; ++i) {  // repeated destinations: order matters
+                dst.push_back(dr(rng) * uint32_t(row_len));
+                src.push_back(sr(rng) * uint32_t(row_len));
+                scale.push_back(std::uniform_real_distribution<float>(-1, 1)(rng));
+            }
+            auto a = random_floats(n_out * row_len, rng), b = a, c = a, d = a;
+            S.scatter_rows(a.data(), w.data(), dst.data(), src.data(), dst.size(), row_len);
+            K->scatter_rows(b.data(), w.data(), dst.data(), src.data(), dst.size(), row_len);
+            S.scatter_rows_scaled(c.data(), w.data(), dst.data(), src.data(), scale.data(),
+                                  dst.size(), row_len);
+            K->scatter_rows_scaled(d.data(), w.data(), dst.data(), src.data(), scale.data(),
+                                   dst.size(), row_len);
+            INFO(K->isa, " row_len ", row_len);
+            CHECK(same_bits(a, b));
+            CHECK(same_bits(c, d));
+        }
+    }
+}
+
+TEST_CASE("kernels: decay_bias, fire, leaky_accumulate, broadcast match scalar on every ISA") {
+    std::mt19937 rng(3);
+    const KernelTable& S = scalar_kernels();
+    for (const KernelTable* K : simd_tables()) {
+        for (size_t channels : {1u, 3u, 16u, 37u, 256u}) {
+            const size_t pixels = 9, n = pixels * channels;
+            auto bias = random_floats(channels, rng);
+            auto u = random_floats(n, rng), v = u;
+            S.decay_bias(u.data(), bias.data(), pixels, channels, 0.25f);
+            K->decay_bias(v.data(), bias.data(), pixels, channels, 0.25f);
+            INFO(K->isa, " channels ", channels);
+            CHECK(same_bits(u, v));
+
+            std::vector<uint32_t> fa(n), fb(n);
+            const size_t na = S.fire(u.data(), n, 0.2f, fa.data());
+            const size_t nb = K->fire(v.data(), n, 0.2f, fb.data());
+            CHECK(na == nb);
+            CHECK(std::equal(fa.begin(), fa.begin() + na, fb.begin()));
+            CHECK(same_bits(u, v));
+
+            auto m = random_floats(n, rng);
+            auto acc1 = random_floats(n, rng), acc2 = acc1;
+            S.leaky_accumulate(acc1.data(), m.data(), n, 0.8f);
+            K->leaky_accumulate(acc2.data(), m.data(), n, 0.8f);
+            CHECK(same_bits(acc1, acc2));
+
+            std::vector<float> o1(n, 9.0f), o2(n, 7.0f);
+            S.broadcast(o1.data(), bias.data(), pixels, channels);
+            K->broadcast(o2.data(), bias.data(), pixels, channels);
+            CHECK(same_bits(o1, o2));
+        }
+    }
+}
+
+TEST_CASE("kernels: fire is strict, resets, and lists indices in order") {
+    for (const KernelTable* K : simd_tables()) {
+        std::vector<float> u(19, 0.0f);
+        u[0] = 0.2f;            // equal to Vth: no spike
+        u[3] = 0.2000001f;
+        u[8] = 5.0f;
+        u[18] = 0.3f;           // in the scalar tail
+        std::vector<uint32_t> fired(u.size());
+        const size_t n = K->fire(u.data(), u.size(), 0.2f, fired.data());
+        INFO(K->isa);
+        REQUIRE(n == 3);
+        CHECK(fired[0] == 3);
+        CHECK(fired[1] == 8);
+        CHECK(fired[2] == 18);
+        CHECK(u[0] == 0.2f);
+        CHECK(u[3] == 0.0f);
+        CHECK(u[8] == 0.0f);
+    }
+}
+
+TEST_CASE("kernels: FSVAE_ISA selects a table by name") {
+    CHECK(find_kernels("scalar") == &scalar_kernels());
+    CHECK(find_kernels("no-such-isa") == nullptr);
+    const KernelTable* t[8];
+    available_kernels(t, 8);
+    const char* saved = std::getenv("FSVAE_ISA");
+    const std::string keep = saved ? saved : "";
+    setenv("FSVAE_ISA", "scalar", 1);
+    CHECK(&select_kernels() == &scalar_kernels());
+    setenv("FSVAE_ISA", "no-such-isa", 1);
+    const char* note = nullptr;
+    CHECK(&select_kernels(&note) == t[0]);
+    CHECK(note != nullptr);
+    unsetenv("FSVAE_ISA");
+    CHECK(&select_kernels() == t[0]);
+    if (saved) setenv("FSVAE_ISA", keep.c_str(), 1);
+}

@@ -1,0 +1,82 @@
+// Parity with the published model: the runtime, given the sampler choices the
+// PyTorch reference made, must reproduce its latent train exactly, its spike
+// counts per layer and step (up to membranes within float rounding of Vth,
+// at most 0.1% of spikes), and its images to 1e-4 where the spikes match.
+// Run on every kernel table the host supports.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "golden.hpp"
+#include "support.hpp"
+
+using namespace fsvae;
+using namespace fsvae::test;
+
+namespace {
+
+constexpr double kImageTolerance = 1e-4;
+constexpr double kSpikeBudget = 1e-3;  // of all reference spikes
+
+void check_parity(const std::string& golden_file, Mode mode) {
+    const Golden g = load_golden(source_path(golden_file));
+    auto model = bundled_model();
+    const ModelInfo& I = model->info();
+    REQUIRE(g.T == I.time_steps);
+    REQUIRE(g.k == I.k);
+    REQUIRE(g.C == I.latent_dim);
+    REQUIRE(g.images.size() >= 2);
+    REQUIRE(g.layers.size() == Engine(model).spiking_layers(mode).size());
+
+    const kernels::KernelTable* tables[8];
+    const size_t n_tables = kernels::available_kernels(tables, 8);
+    for (size_t ti = 0; ti < n_tables; ++ti) {
+        Engine engine(model, tables[ti]);
+        Workspace ws(engine);
+        size_t diff = 0, total = 0, exact_images = 0;
+        for (size_t i = 0; i < g.images.size(); ++i) {
+            const GoldenImage& gi = g.images[i];
+            INFO(golden_file, " image ", i, " kernels ", std::string(tables[ti]->isa));
+            ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices.data());
+            std::vector<float> out(I.image_size());
+            ImageTrace trace;
+            if (mode == Mode::Generate) {
+                ws.generate(choices, out.data(), &trace);
+            } else {
+                REQUIRE(gi.input.size() == I.image_size());
+                ws.reconstruct(gi.input.data(), choices, out.data(), &trace);
+            }
+            REQUIRE(trace.z == gi.z);  // the latent train, exactly
+
+            const SpikeComparison c = compare_spikes(*model, g, gi, trace);
+            INFO("first mismatch: ", c.first_mismatch);
+            CHECK(c.first_mismatch_near_threshold);
+            diff += c.spike_difference;
+            total += c.total_spikes;
+            if (c.mismatched_cells == 0) {
+                ++exact_images;
+                double worst = 0;
+                for (size_t p = 0; p < out.size(); ++p)
+                    worst = std::max(worst, std::abs(double(out[p]) - double(gi.image[p])));
+                CHECK(worst <= kImageTolerance);
+            } else {
+                MESSAGE(golden_file, " image ", i, ": ", c.mismatched_cells,
+                        " (layer, step) counts differ after a membrane within rounding of Vth (",
+                        c.first_mismatch, "); ", c.spike_difference, " of ", c.total_spikes,
+                        " spikes");
+            }
+        }
+        CHECK(double(diff) <= kSpikeBudget * double(total));
+        CHECK(exact_images >= 1);  // the image tolerance was exercised
+    }
+}
+
+}  // namespace
+
+TEST_CASE("parity: generation matches the PyTorch reference on the real checkpoint") {
+    check_parity("tests/golden/generate.json", Mode::Generate);
+}
+
+TEST_CASE("parity: reconstruction matches the PyTorch reference on the real checkpoint") {
+    check_parity("tests/golden/reconstruct.json", Mode::Reconstruct);
+}
