@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package fsvae-rt needs, when missing (idempotent:
+# nothing is downloaded when all are present), then configures and builds.
+# Usage: scripts/setup.sh [BUILD_DIR]   (default: build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${1:-build}
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build pkg-config
+  # runtime libraries
+  libtbb-dev libxsimd-dev libflatbuffers-dev flatbuffers-compiler libstb-dev zlib1g-dev
+  # command line and tests
+  libcli11-dev nlohmann-json3-dev doctest-dev
+  # exporter and PyTorch reference (system interpreter); OpenBLAS makes torch ~7x faster
+  python3 python3-torch python3-numpy python3-pil python3-flatbuffers libopenblas0-pthread
+  # real images for reconstruction
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$BUILD_DIR"

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Per-layer firing rates of the reference: spikes / (neurons * T * N), as JSON.
+
+    python3 tools/reference/rates.py --mode generate|reconstruct --count N --seed S
+        [--checkpoint PATH] [--images IDX3.gz] [--batch B]
+
+generate: N images from the prior (stepped sampler, torch.Generator seeded
+with S per batch of B, batch b using seed S + b). reconstruct: Fashion-MNIST
+test images 0..N-1, same seeding; also reports the reconstruction MSE in
+[-1, 1] units. "z" is the latent's rate (ones / (C * T * N)).
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from fsvae_ref import FASHION_MNIST_TEST_IMAGES, FSVAERef, default_checkpoint, load_fashion_mnist_test
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mode", choices=("generate", "reconstruct"), required=True)
+    ap.add_argument("--count", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=100, help="images per forward pass (memory bound)")
+    ap.add_argument("--checkpoint", type=Path, default=default_checkpoint())
+    ap.add_argument("--images", default=FASHION_MNIST_TEST_IMAGES, help="IDX3 test images (reconstruct)")
+    args = ap.parse_args(argv)
+
+    model = FSVAERef.from_checkpoint(args.checkpoint)
+    layers = model.generate_layers() if args.mode == "generate" else model.reconstruct_layers()
+    spikes = dict.fromkeys(layers, 0)
+    neurons = {}
+    z_ones = sq_err = 0.0
+    for b, start in enumerate(range(0, args.count, args.batch)):
+        n = min(args.batch, args.count - start)
+        if args.mode == "generate":
+            res = model.generate(n, seed=args.seed + b, trace=True)
+        else:
+            x = load_fashion_mnist_test(start, n, path=args.images, size=model.arch.image_size)
+            res = model.reconstruct(x, seed=args.seed + b, trace=True)
+            sq_err += float(((res.image - x).double() ** 2).sum())
+        for name in layers:
+            spikes[name] += int(res.trace.spikes[name].sum())
+            neurons[name] = res.trace.neurons[name]
+        z_ones += float(res.z.sum())
+    T, N = model.arch.T, args.count
+    out = {"mode": args.mode, "count": N, "seed": args.seed,
+           "rates": {name: round(spikes[name] / (neurons[name] * T * N), 4) for name in layers},
+           "z": round(z_ones / (model.arch.latent_dim * T * N), 4)}
+    if args.mode == "reconstruct":
+        size = model.arch.image_channels * model.arch.image_size ** 2
+        out["mse"] = round(sq_err / (size * N), 5)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
