@@ -18,17 +18,18 @@ namespace fsvae::kernels {
 using AccumulateRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
                                   size_t n_active, size_t row_len);
 
-// For i in 0..n-1: out[dst[i] .. dst[i] + row_len) += rows[src[i] .. src[i] + row_len).
-// dst and src are element offsets. One (destination pixel, tap row) pair per
-// event and kernel tap (convolutions).
+// For i in 0..n-1: out[dst[i] .. dst[i] + len[i]) += rows[src[i] .. src[i] + len[i]).
+// dst and src are element offsets. Convolutions: one span per event and
+// kernel row; a span covers the consecutive output pixels that consecutive
+// taps reach (all taps of a kernel row, for a transposed convolution).
 using ScatterRowsFn = void (*)(float* out, const float* rows, const uint32_t* dst,
-                               const uint32_t* src, size_t n, size_t row_len);
+                               const uint32_t* src, const uint32_t* len, size_t n);
 
-// Like ScatterRowsFn with each row multiplied by scale[i]: out += scale[i] * row.
+// Like ScatterRowsFn with each span multiplied by scale[i]: out += scale[i] * row.
 // Used where the input is real-valued (the first encoder convolution).
 using ScatterRowsScaledFn = void (*)(float* out, const float* rows, const uint32_t* dst,
-                                     const uint32_t* src, const float* scale, size_t n,
-                                     size_t row_len);
+                                     const uint32_t* src, const uint32_t* len,
+                                     const float* scale, size_t n);
 
 // Leak and bias of a LIF layer before this step's events arrive:
 // u[p * channels + c] = tau * u[p * channels + c] + bias[c].

@@ -14,21 +14,21 @@ void accumulate_rows(float* out, const float* rows, const uint32_t* active, size
 }
 
 void scatter_rows(float* out, const float* rows, const uint32_t* dst, const uint32_t* src,
-                  size_t n, size_t row_len) {
+                  const uint32_t* len, size_t n) {
     for (size_t i = 0; i < n; ++i) {
         float* o = out + dst[i];
         const float* r = rows + src[i];
-        for (size_t j = 0; j < row_len; ++j) o[j] += r[j];
+        for (size_t j = 0; j < len[i]; ++j) o[j] += r[j];
     }
 }
 
 void scatter_rows_scaled(float* out, const float* rows, const uint32_t* dst, const uint32_t* src,
-                         const float* scale, size_t n, size_t row_len) {
+                         const uint32_t* len, const float* scale, size_t n) {
     for (size_t i = 0; i < n; ++i) {
         float* o = out + dst[i];
         const float* r = rows + src[i];
         const float s = scale[i];
-        for (size_t j = 0; j < row_len; ++j) {
+        for (size_t j = 0; j < len[i]; ++j) {
             const float prod = s * r[j];
             o[j] += prod;
         }
@@ -48,10 +48,10 @@ void decay_bias(float* u, const float* bias, size_t pixels, size_t channels, flo
 size_t fire(float* u, size_t n, float vth, uint32_t* fired) {
     size_t count = 0;
     for (size_t i = 0; i < n; ++i) {
-        if (u[i] > vth) {
-            fired[count++] = uint32_t(i);
-            u[i] = 0.0f;
-        }
+        const bool spike = u[i] > vth;
+        fired[count] = uint32_t(i);  // branch-free compaction: kept only if spike
+        count += spike;
+        u[i] = spike ? 0.0f : u[i];
     }
     return count;
 }

@@ -51,10 +51,11 @@ struct Kernels {
     }
 
     static void scatter_rows(float* out, const float* rows, const uint32_t* dst,
-                             const uint32_t* src, size_t n, size_t row_len) {
+                             const uint32_t* src, const uint32_t* len, size_t n) {
         for (size_t i = 0; i < n; ++i) {
             float* o = out + dst[i];
             const float* r = rows + src[i];
+            const size_t row_len = len[i];
             size_t j = 0;
             for (; j + W <= row_len; j += W)
                 (B::load_unaligned(o + j) + B::load_unaligned(r + j)).store_unaligned(o + j);
@@ -63,11 +64,12 @@ struct Kernels {
     }
 
     static void scatter_rows_scaled(float* out, const float* rows, const uint32_t* dst,
-                                    const uint32_t* src, const float* scale, size_t n,
-                                    size_t row_len) {
+                                    const uint32_t* src, const uint32_t* len, const float* scale,
+                                    size_t n) {
         for (size_t i = 0; i < n; ++i) {
             float* o = out + dst[i];
             const float* r = rows + src[i];
+            const size_t row_len = len[i];
             const float s = scale[i];
             const B sv(s);
             size_t j = 0;
@@ -108,15 +110,17 @@ struct Kernels {
             const B v = B::load_unaligned(u + i);
             const auto above = v > th;
             if (!xsimd::any(above)) continue;
-            for (size_t l = 0; l < W; ++l)
-                if (u[i + l] > vth) fired[count++] = uint32_t(i + l);
+            for (size_t l = 0; l < W; ++l) {  // branch-free compaction
+                fired[count] = uint32_t(i + l);
+                count += u[i + l] > vth;
+            }
             xsimd::select(above, zero, v).store_unaligned(u + i);
         }
         for (; i < n; ++i) {
-            if (u[i] > vth) {
-                fired[count++] = uint32_t(i);
-                u[i] = 0.0f;
-            }
+            const bool spike = u[i] > vth;
+            fired[count] = uint32_t(i);
+            count += spike;
+            u[i] = spike ? 0.0f : u[i];
         }
         return count;
     }

@@ -47,6 +47,7 @@ Workspace::Workspace(const Engine& engine)
     }
     pair_dst_.resize(pairs);
     pair_src_.resize(pairs);
+    pair_len_.resize(pairs);
     pair_scale_.resize(pairs);
     mask_.assign(size_t(I.latent_dim) * I.k, 0);
     r_.resize(I.latent_dim);
@@ -76,7 +77,7 @@ const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const u
     LayerState& L = layers_[i];
     const ModelInfo& I = model_.info();
     L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
-                         {pair_dst_.data(), pair_src_.data(), pair_scale_.data()});
+                         {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
     spikes_[i * I.time_steps + t] = uint32_t(L.n_fired);
     return L;
 }
@@ -109,7 +110,7 @@ void Workspace::decode_step(uint32_t t) {
     float* m = layers_[T.final1].u.data();
     K_.broadcast(m, F.bias, size_t(F.spec.out.h) * F.spec.out.w, F.spec.out.c);
     propagate_events(F, K_, in->fired.data(), in->n_fired, m,
-                     {pair_dst_.data(), pair_src_.data(), pair_scale_.data()});
+                     {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
     K_.leaky_accumulate(acc_.data(), m, acc_.size(), I.readout_decay);
 }
 
@@ -153,7 +154,7 @@ void Workspace::reconstruct(const float* image, const ChoiceSource& choices, flo
     K_.broadcast(input_current_.data(), E0.bias, size_t(E0.spec.out.h) * E0.spec.out.w,
                  E0.spec.out.c);
     propagate_values(E0, K_, image_hwc_.data(), input_current_.data(),
-                     {pair_dst_.data(), pair_src_.data(), pair_scale_.data()});
+                     {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
 
     for (uint32_t t = 0; t < I.time_steps; ++t) {
         LayerState& L0 = layers_[T.encoder[0]];

@@ -80,7 +80,7 @@ private:
     const Model& model_;
     const kernels::KernelTable& K_;
     std::vector<LayerState> layers_;
-    std::vector<uint32_t> pair_dst_, pair_src_;
+    std::vector<uint32_t> pair_dst_, pair_src_, pair_len_;
     std::vector<float> pair_scale_;
     std::vector<uint8_t> mask_;       // C*k spike mask of the sampled layer
     std::vector<uint32_t> r_;         // this step's choices

@@ -13,14 +13,15 @@
 
 namespace fsvae {
 
-// Scratch for pair lists; each array holds max_pairs(layer) entries.
+// Scratch for span lists; each array holds max_pairs(layer) entries.
 struct PairScratch {
     uint32_t* dst;
     uint32_t* src;
+    uint32_t* len;
     float* scale;
 };
 
-// Upper bound on the (destination, row) pairs one step of this layer can need.
+// Upper bound on the (destination, row) spans one step of this layer can need.
 size_t max_pairs(const LayerSpec& s);
 
 // target += the rows of the `n` events (indices into the layer's input, in

@@ -78,21 +78,22 @@ TEST_CASE("kernels: scatter_rows and scatter_rows_scaled match scalar on every I
         for (size_t row_len : {1u, 5u, 32u, 64u, 128u}) {
             const size_t n_rows = 20, n_out = 30;
             auto w = random_floats(n_rows * row_len, rng);
-            std::vector<uint32_t> dst, src;
+            std::vector<uint32_t> dst, src, len;
             std::vector<float> scale;
             std::uniform_int_distribution<uint32_t> dr(0, n_out - 1), sr(0, n_rows - 1);
             for (int i = 0; i < 200; ++i) {  // repeated destinations: order matters
                 dst.push_back(dr(rng) * uint32_t(row_len));
                 src.push_back(sr(rng) * uint32_t(row_len));
+                len.push_back(uint32_t(row_len) - uint32_t(i % 2) * uint32_t(row_len / 2));
                 scale.push_back(std::uniform_real_distribution<float>(-1, 1)(rng));
             }
             auto a = random_floats(n_out * row_len, rng), b = a, c = a, d = a;
-            S.scatter_rows(a.data(), w.data(), dst.data(), src.data(), dst.size(), row_len);
-            K->scatter_rows(b.data(), w.data(), dst.data(), src.data(), dst.size(), row_len);
-            S.scatter_rows_scaled(c.data(), w.data(), dst.data(), src.data(), scale.data(),
-                                  dst.size(), row_len);
-            K->scatter_rows_scaled(d.data(), w.data(), dst.data(), src.data(), scale.data(),
-                                   dst.size(), row_len);
+            S.scatter_rows(a.data(), w.data(), dst.data(), src.data(), len.data(), dst.size());
+            K->scatter_rows(b.data(), w.data(), dst.data(), src.data(), len.data(), dst.size());
+            S.scatter_rows_scaled(c.data(), w.data(), dst.data(), src.data(), len.data(),
+                                  scale.data(), dst.size());
+            K->scatter_rows_scaled(d.data(), w.data(), dst.data(), src.data(), len.data(),
+                                   scale.data(), dst.size());
             INFO(K->isa, " row_len ", row_len);
             CHECK(same_bits(a, b));
             CHECK(same_bits(c, d));
