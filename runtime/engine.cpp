@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -16,7 +17,9 @@
 namespace fsvae {
 
 Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k)
-    : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()) {}
+    : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()) {
+    for (const Layer& L : model_->layers()) dense_macs_.push_back(dense_macs_per_step(L.spec));
+}
 
 std::vector<size_t> Engine::spiking_layers(Mode mode) const {
     const Topology& t = model_->topology();
@@ -32,6 +35,16 @@ std::vector<size_t> Engine::spiking_layers(Mode mode) const {
     v.insert(v.end(), t.decoder.begin(), t.decoder.end());
     v.push_back(t.final0);
     return v;
+}
+
+std::vector<size_t> Engine::layers(Mode mode) const {
+    std::vector<size_t> v = spiking_layers(mode);
+    v.push_back(model_->topology().final1);
+    return v;
+}
+
+namespace {
+using Clock = std::chrono::steady_clock;
 }
 
 Workspace::Workspace(const Engine& engine)
@@ -59,34 +72,46 @@ Workspace::Workspace(const Engine& engine)
     input_current_.resize(model_.layer(model_.topology().encoder[0]).spec.out.size());
     spikes_.resize(layers_.size() * I.time_steps);
     z_train_.resize(size_t(I.time_steps) * I.latent_dim);
+    counters_.resize(layers_.size(), I.time_steps);
 }
 
-void Workspace::reset(ImageTrace*) {
+void Workspace::reset() {
     for (LayerState& L : layers_) {
         std::fill(L.u.begin(), L.u.end(), 0.0f);
         L.n_fired = 0;
     }
     std::fill(acc_.begin(), acc_.end(), 0.0f);
     std::fill(spikes_.begin(), spikes_.end(), 0u);
+    std::fill(z_train_.begin(), z_train_.end(), uint8_t(0));
     z_.clear();
     z_prev_.clear();
+    t_ = 0;
 }
 
 const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const uint32_t* events,
                                                    size_t n) {
     LayerState& L = layers_[i];
+    LayerCounters& C = counters_.layers[i];
     const ModelInfo& I = model_.info();
+    const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
-                         {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
+                         {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()},
+                         &C.synaptic_ops);
+    if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     spikes_[i * I.time_steps + t] = uint32_t(L.n_fired);
+    C.spikes += L.n_fired;
+    C.spikes_per_step[t] += L.n_fired;
+    C.events += n;
+    C.dense_macs += engine_.dense_macs(i);
+    ++C.steps;
     return L;
 }
 
-void Workspace::sample(size_t last, const ChoiceSource& choices, uint32_t t) {
+void Workspace::sample(size_t last, uint32_t t) {
     const ModelInfo& I = model_.info();
     const LayerState& L = layers_[last];
     for (size_t j = 0; j < L.n_fired; ++j) mask_[L.fired[j]] = 1;
-    choices.choices(t, r_.data());
+    choices_.choices(t, r_.data());
     std::swap(z_prev_, z_);
     z_.clear();
     uint8_t* zrow = z_train_.data() + size_t(t) * I.latent_dim;
@@ -96,6 +121,7 @@ void Workspace::sample(size_t last, const ChoiceSource& choices, uint32_t t) {
         if (bit) z_.push_back(c);
     }
     for (size_t j = 0; j < L.n_fired; ++j) mask_[L.fired[j]] = 0;
+    counters_.latent_spikes += z_.size();
 }
 
 void Workspace::decode_step(uint32_t t) {
@@ -106,84 +132,134 @@ void Workspace::decode_step(uint32_t t) {
     in = &step_layer(T.final0, t, in->fired.data(), in->n_fired);
 
     // The last layer is not spiking: its current m_t goes to the readout.
+    const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     const Layer& F = model_.layer(T.final1);
+    LayerCounters& C = counters_.layers[T.final1];
     float* m = layers_[T.final1].u.data();
     K_.broadcast(m, F.bias, size_t(F.spec.out.h) * F.spec.out.w, F.spec.out.c);
-    propagate_events(F, K_, in->fired.data(), in->n_fired, m,
-                     {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
+    C.synaptic_ops += propagate_events(
+        F, K_, in->fired.data(), in->n_fired, m,
+        {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
     K_.leaky_accumulate(acc_.data(), m, acc_.size(), I.readout_decay);
+    if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    C.events += in->n_fired;
+    C.dense_macs += engine_.dense_macs(T.final1);
+    ++C.steps;
 }
 
-void Workspace::finish(float* out, ImageTrace* trace) {
-    const ModelInfo& I = model_.info();
-    const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
-    for (size_t p = 0; p < HW; ++p)
-        for (size_t c = 0; c < C; ++c) out[c * HW + p] = std::tanh(acc_[p * C + c]);
-    if (trace) {
-        trace->spikes = spikes_;
-        trace->z = z_train_;
-    }
-}
-
-void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* trace) {
-    const Topology& T = model_.topology();
-    reset(trace);
-    for (uint32_t t = 0; t < model_.info().time_steps; ++t) {
-        // z_ holds z_{t-1} here; sample() moves it to z_prev_ and writes z_t.
-        const LayerState* in = &step_layer(T.prior[0], t, z_.data(), z_.size());
-        in = &step_layer(T.prior[1], t, in->fired.data(), in->n_fired);
-        step_layer(T.prior[2], t, in->fired.data(), in->n_fired);
-        sample(T.prior[2], choices, t);
-        decode_step(t);
-    }
-    finish(out, trace);
-}
-
-void Workspace::reconstruct(const float* image, const ChoiceSource& choices, float* out,
-                            ImageTrace* trace) {
-    const Topology& T = model_.topology();
-    const ModelInfo& I = model_.info();
-    reset(trace);
-
+void Workspace::encode_input(const float* image) {
     // Direct input: the image is the same at every step, so the first
-    // convolution's current (bias included) is computed once.
+    // convolution's current (bias included) is computed once per image.
+    const Topology& T = model_.topology();
+    const ModelInfo& I = model_.info();
+    const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     const Layer& E0 = model_.layer(T.encoder[0]);
     const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
     for (size_t p = 0; p < HW; ++p)
         for (size_t c = 0; c < C; ++c) image_hwc_[p * C + c] = image[c * HW + p];
     K_.broadcast(input_current_.data(), E0.bias, size_t(E0.spec.out.h) * E0.spec.out.w,
                  E0.spec.out.c);
-    propagate_values(E0, K_, image_hwc_.data(), input_current_.data(),
-                     {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
+    LayerCounters& LC = counters_.layers[T.encoder[0]];
+    LC.synaptic_ops += propagate_values(
+        E0, K_, image_hwc_.data(), input_current_.data(),
+        {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
+    LC.events += E0.spec.in.size();
+    if (timing_) LC.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
-    for (uint32_t t = 0; t < I.time_steps; ++t) {
-        LayerState& L0 = layers_[T.encoder[0]];
+void Workspace::prior_step(uint32_t t) {
+    const Topology& T = model_.topology();
+    // z_ holds z_{t-1} here; sample() moves it to z_prev_ and writes z_t.
+    const LayerState* in = &step_layer(T.prior[0], t, z_.data(), z_.size());
+    in = &step_layer(T.prior[1], t, in->fired.data(), in->n_fired);
+    step_layer(T.prior[2], t, in->fired.data(), in->n_fired);
+    sample(T.prior[2], t);
+}
+
+void Workspace::posterior_step(uint32_t t) {
+    const Topology& T = model_.topology();
+    const ModelInfo& I = model_.info();
+    {
+        const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
+        const size_t e0 = T.encoder[0];
+        LayerState& L0 = layers_[e0];
+        LayerCounters& C = counters_.layers[e0];
         K_.decay_bias(L0.u.data(), input_current_.data(), 1, L0.u.size(), I.tau);
         L0.n_fired = K_.fire(L0.u.data(), L0.u.size(), I.vth, L0.fired.data());
-        spikes_[T.encoder[0] * I.time_steps + t] = uint32_t(L0.n_fired);
-
-        const LayerState* in = &L0;
-        for (size_t e = 1; e < T.encoder.size(); ++e)
-            in = &step_layer(T.encoder[e], t, in->fired.data(), in->n_fired);
-        const LayerState& lat = step_layer(T.before_latent, t, in->fired.data(), in->n_fired);
-
-        // Posterior input [x_lat_t ; z_{t-1}]: z indices shifted past x's.
-        post_in_.assign(lat.fired.begin(), lat.fired.begin() + lat.n_fired);
-        for (uint32_t c : z_) post_in_.push_back(I.latent_dim + c);
-        in = &step_layer(T.posterior[0], t, post_in_.data(), post_in_.size());
-        in = &step_layer(T.posterior[1], t, in->fired.data(), in->n_fired);
-        step_layer(T.posterior[2], t, in->fired.data(), in->n_fired);
-        sample(T.posterior[2], choices, t);
-        decode_step(t);
+        if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+        spikes_[e0 * I.time_steps + t] = uint32_t(L0.n_fired);
+        C.spikes += L0.n_fired;
+        C.spikes_per_step[t] += L0.n_fired;
+        C.dense_macs += engine_.dense_macs(e0);
+        ++C.steps;
     }
-    finish(out, trace);
+    const LayerState* in = &layers_[T.encoder[0]];
+    for (size_t e = 1; e < T.encoder.size(); ++e)
+        in = &step_layer(T.encoder[e], t, in->fired.data(), in->n_fired);
+    const LayerState& lat = step_layer(T.before_latent, t, in->fired.data(), in->n_fired);
+
+    // Posterior input [x_lat_t ; z_{t-1}]: z indices shifted past x's.
+    post_in_.assign(lat.fired.begin(), lat.fired.begin() + long(lat.n_fired));
+    for (uint32_t c : z_) post_in_.push_back(I.latent_dim + c);
+    in = &step_layer(T.posterior[0], t, post_in_.data(), post_in_.size());
+    in = &step_layer(T.posterior[1], t, in->fired.data(), in->n_fired);
+    step_layer(T.posterior[2], t, in->fired.data(), in->n_fired);
+    sample(T.posterior[2], t);
+}
+
+void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image) {
+    reset();
+    mode_ = mode;
+    choices_ = choices;
+    if (mode == Mode::Reconstruct) encode_input(image);
+    ++counters_.images;
+}
+
+bool Workspace::step() {
+    if (t_ >= model_.info().time_steps) return false;
+    if (mode_ == Mode::Generate)
+        prior_step(t_);
+    else
+        posterior_step(t_);
+    decode_step(t_);
+    ++t_;
+    return true;
+}
+
+void Workspace::read_image(float* out) const {
+    const ModelInfo& I = model_.info();
+    const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
+    for (size_t p = 0; p < HW; ++p)
+        for (size_t c = 0; c < C; ++c) out[c * HW + p] = std::tanh(acc_[p * C + c]);
+}
+
+void Workspace::read_trace(ImageTrace* trace) const {
+    trace->spikes = spikes_;
+    trace->z = z_train_;
+}
+
+void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* trace) {
+    begin(Mode::Generate, choices);
+    while (step()) {
+    }
+    read_image(out);
+    if (trace) read_trace(trace);
+}
+
+void Workspace::reconstruct(const float* image, const ChoiceSource& choices, float* out,
+                            ImageTrace* trace) {
+    begin(Mode::Reconstruct, choices, image);
+    while (step()) {
+    }
+    read_image(out);
+    if (trace) read_trace(trace);
 }
 
 namespace {
 
 template <class PerImage>
 void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTrace>* traces,
-               PerImage&& per_image) {
+               Counters* counters, PerImage&& per_image) {
     if (traces) traces->assign(o.count, ImageTrace{});
     const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
     tbb::task_arena arena(threads);
@@ -193,7 +269,10 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
         tbb::parallel_for(tbb::blocked_range<size_t>(0, o.count, 1),
                           [&](const tbb::blocked_range<size_t>& range) {
                               auto& ws = workspaces.local();
-                              if (!ws) ws = std::make_unique<Workspace>(engine);
+                              if (!ws) {
+                                  ws = std::make_unique<Workspace>(engine);
+                                  ws->set_timing(o.timing);
+                              }
                               for (size_t i = range.begin(); i != range.end(); ++i) {
                                   per_image(*ws, i, traces ? &(*traces)[i] : nullptr);
                                   const size_t d = ++done;
@@ -201,23 +280,28 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
                               }
                           });
     });
+    if (counters) {
+        counters->resize(engine.model().layers().size(), engine.model().info().time_steps);
+        for (const auto& ws : workspaces)
+            if (ws) counters->merge(ws->counters());
+    }
 }
 
 }  // namespace
 
 void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
-                    std::vector<ImageTrace>* traces) {
+                    std::vector<ImageTrace>* traces, Counters* counters) {
     const ModelInfo& I = engine.model().info();
-    run_batch(engine, o, traces, [&](Workspace& ws, size_t i, ImageTrace* tr) {
+    run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i, ImageTrace* tr) {
         const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
         ws.generate(choices, out + i * I.image_size(), tr);
     });
 }
 
 void reconstruct_batch(const Engine& engine, const BatchOptions& o, const float* images,
-                       float* out, std::vector<ImageTrace>* traces) {
+                       float* out, std::vector<ImageTrace>* traces, Counters* counters) {
     const ModelInfo& I = engine.model().info();
-    run_batch(engine, o, traces, [&](Workspace& ws, size_t i, ImageTrace* tr) {
+    run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i, ImageTrace* tr) {
         const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
         ws.reconstruct(images + i * I.image_size(), choices, out + i * I.image_size(), tr);
     });

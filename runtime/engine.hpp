@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../kernels/kernels.hpp"
+#include "counters.hpp"
 #include "model.hpp"
 #include "sampler.hpp"
 
@@ -38,10 +39,16 @@ public:
 
     // The spiking layers a mode runs, in dataflow order (indices into model().layers()).
     std::vector<size_t> spiking_layers(Mode mode) const;
+    // Every layer a mode runs, spiking ones and the readout layer, in dataflow order.
+    std::vector<size_t> layers(Mode mode) const;
+
+    // Dense multiply-accumulates of one time step of layer i (see counters.hpp).
+    uint64_t dense_macs(size_t i) const { return dense_macs_[i]; }
 
 private:
     std::shared_ptr<const Model> model_;
     const kernels::KernelTable* kernels_;
+    std::vector<uint64_t> dense_macs_;
 };
 
 // What one image did: spikes per model layer per step, and the latent train.
@@ -61,6 +68,22 @@ public:
     void reconstruct(const float* image, const ChoiceSource& choices, float* out,
                      ImageTrace* trace = nullptr);
 
+    // Step by step: begin(), then step() once per time step (false once all
+    // T steps have run), read_image() at any point for the image so far
+    // (tanh of the readout accumulated up to the last step run).
+    // `image` is required for Mode::Reconstruct and ignored otherwise.
+    void begin(Mode mode, const ChoiceSource& choices, const float* image = nullptr);
+    bool step();
+    uint32_t steps_done() const { return t_; }
+    void read_image(float* out) const;
+    void read_trace(ImageTrace* trace) const;
+
+    // Counters of everything run on this workspace since the last clear.
+    const Counters& counters() const { return counters_; }
+    void clear_counters() { counters_.clear(); }
+    // Per-layer wall time in the counters (off by default).
+    void set_timing(bool on) { timing_ = on; }
+
 private:
     struct LayerState {
         std::vector<float> u;          // membranes (or current, for the readout layer)
@@ -68,13 +91,15 @@ private:
         size_t n_fired = 0;
     };
 
-    void reset(ImageTrace* trace);
-    // Runs LIF layer i on events, records its spike count for step t.
+    void reset();
+    // Runs LIF layer i on events, records its counters for step t.
     const LayerState& step_layer(size_t i, uint32_t t, const uint32_t* events, size_t n);
-    void sample(size_t last_layer, const ChoiceSource& choices, uint32_t t);
+    void sample(size_t last_layer, uint32_t t);
     // Decoder and readout for step t, from the current z_t.
     void decode_step(uint32_t t);
-    void finish(float* out, ImageTrace* trace);
+    void prior_step(uint32_t t);
+    void posterior_step(uint32_t t);
+    void encode_input(const float* image);
 
     const Engine& engine_;
     const Model& model_;
@@ -91,6 +116,11 @@ private:
     std::vector<float> image_hwc_;
     std::vector<uint32_t> spikes_;    // [layer * T + t]
     std::vector<uint8_t> z_train_;    // [t * C + c]
+    Counters counters_;
+    bool timing_ = false;
+    Mode mode_ = Mode::Generate;
+    ChoiceSource choices_{0, 0, 1, 1};
+    uint32_t t_ = 0;
 };
 
 struct BatchOptions {
@@ -100,16 +130,19 @@ struct BatchOptions {
     int threads = 0;  // 0: all cores
     // Called from worker threads as images complete (thread-safe counter given).
     std::function<void(size_t done)> progress;
+    bool timing = false;  // per-layer wall time in the counters
 };
 
 // Generates options.count images into out (count x C x H x W). Image i depends
 // only on (seed, first_index + i): results are identical for any thread count
-// and batch size. traces, if given, receives one trace per image.
+// and batch size. traces, if given, receives one trace per image; counters,
+// if given, the sum of every image's counters (timed if options.timing).
 void generate_batch(const Engine& engine, const BatchOptions& options, float* out,
-                    std::vector<ImageTrace>* traces = nullptr);
+                    std::vector<ImageTrace>* traces = nullptr, Counters* counters = nullptr);
 
 // Reconstructs options.count images from images (count x C x H x W).
 void reconstruct_batch(const Engine& engine, const BatchOptions& options, const float* images,
-                       float* out, std::vector<ImageTrace>* traces = nullptr);
+                       float* out, std::vector<ImageTrace>* traces = nullptr,
+                       Counters* counters = nullptr);
 
 }  // namespace fsvae

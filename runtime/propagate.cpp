@@ -62,12 +62,12 @@ size_t max_pairs(const LayerSpec& s) {
     return s.in.size() * s.kernel * s.kernel;
 }
 
-void propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
-                      size_t n, float* target, PairScratch sc) {
+uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                          size_t n, float* target, PairScratch sc) {
     const LayerSpec& s = L.spec;
     if (s.kind == LayerKind::Linear) {
         K.accumulate_rows(target, L.weight, events, n, s.row_len());
-        return;
+        return uint64_t(n) * s.row_len();
     }
     const uint32_t Cin = s.in.c, Win = s.in.w;
     size_t np = 0;
@@ -77,10 +77,13 @@ void propagate_events(const Layer& L, const kernels::KernelTable& K, const uint3
         np = add_spans(s, p / Win, p % Win, ci, sc, np);
     }
     K.scatter_rows(target, L.weight, sc.dst, sc.src, sc.len, np);
+    uint64_t ops = 0;
+    for (size_t i = 0; i < np; ++i) ops += sc.len[i];
+    return ops;
 }
 
-void propagate_values(const Layer& L, const kernels::KernelTable& K, const float* values,
-                      float* target, PairScratch sc) {
+uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const float* values,
+                          float* target, PairScratch sc) {
     const LayerSpec& s = L.spec;
     size_t np = 0;
     for (uint32_t y = 0; y < s.in.h; ++y)
@@ -92,14 +95,18 @@ void propagate_values(const Layer& L, const kernels::KernelTable& K, const float
                 for (size_t i = first; i < np; ++i) sc.scale[i] = v;
             }
     K.scatter_rows_scaled(target, L.weight, sc.dst, sc.src, sc.len, sc.scale, np);
+    uint64_t ops = 0;
+    for (size_t i = 0; i < np; ++i) ops += sc.len[i];
+    return ops;
 }
 
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
-                const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch) {
+                const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
+                uint64_t* ops) {
     const LayerSpec& s = L.spec;
     const size_t pixels = s.kind == LayerKind::Linear ? 1 : size_t(s.out.h) * s.out.w;
     K.decay_bias(u, L.bias, pixels, s.bias_size(), tau);
-    propagate_events(L, K, events, n_events, u, scratch);
+    *ops += propagate_events(L, K, events, n_events, u, scratch);
     return K.fire(u, s.out.size(), vth, fired);
 }
 

@@ -25,19 +25,23 @@ struct PairScratch {
 size_t max_pairs(const LayerSpec& s);
 
 // target += the rows of the `n` events (indices into the layer's input, in
-// the channel-last layout). For a convolution the pairs are formed per event,
-// taps in (ky, kx) order, so the order of additions is fixed by the events.
-void propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+// the channel-last layout). For a convolution the spans are formed per event,
+// so the order of additions is fixed by the events. Returns the synaptic
+// operations performed (floats added).
+uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
                       size_t n, float* target, PairScratch scratch);
 
 // target += the rows of every input element scaled by its real value (the
-// first encoder convolution, whose input is the image itself).
-void propagate_values(const Layer& L, const kernels::KernelTable& K, const float* values,
+// first encoder convolution, whose input is the image itself). Returns the
+// operations performed.
+uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const float* values,
                       float* target, PairScratch scratch);
 
 // One LIF step: u = tau * u + bias, the events' rows added in, then every
-// neuron with u > vth fires (listed in `fired`, reset to 0). Returns the count.
+// neuron with u > vth fires (listed in `fired`, reset to 0). Returns the count;
+// adds the synaptic operations to *ops.
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
-                const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch);
+                const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
+                uint64_t* ops);
 
 }  // namespace fsvae

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs every Debian package fsvae-rt needs, when missing (idempotent:
 # nothing is downloaded when all are present), then configures and builds.
-# Usage: scripts/setup.sh [BUILD_DIR]   (default: build)
+# Usage: scripts/setup.sh [--test-tools] [BUILD_DIR]   (default: build)
+#   --test-tools  also what only the tests need (headless Chromium for the
+#                 profile report check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TEST_TOOLS=0
+if [ "${1:-}" = "--test-tools" ]; then TEST_TOOLS=1; shift; fi
 BUILD_DIR=${1:-build}
 
 PACKAGES=(
@@ -18,6 +22,8 @@ PACKAGES=(
   # real images for reconstruction
   dataset-fashion-mnist
 )
+
+[ "$TEST_TOOLS" -eq 1 ] && PACKAGES+=(chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

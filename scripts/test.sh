@@ -2,5 +2,5 @@
 # Quick start: set up, build, and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh build
+bash scripts/setup.sh --test-tools build
 ctest --test-dir build --output-on-failure -j "$(nproc)"

@@ -11,7 +11,10 @@
 
 #include "../runtime/engine.hpp"
 #include "../runtime/error.hpp"
+#include "../runtime/atomic_file.hpp"
+#include "../runtime/image_input.hpp"
 #include "../runtime/image_output.hpp"
+#include "profile.hpp"
 
 namespace {
 
@@ -74,6 +77,122 @@ int cmd_generate(const std::string& model_path, size_t count, uint64_t seed, int
                         I.image_width);
     std::printf("wrote %s: %zu images in %.3f s (%.2f ms/image, %s kernels)\n", output.c_str(),
                 count, s, 1000.0 * s / double(count), engine.kernels().isa);
+    return 0;
+}
+
+int cmd_reconstruct(const std::string& model_path, const std::string& input, size_t count,
+                    uint64_t seed, int threads, const std::string& output) {
+    check_output(output);
+    auto model = load(model_path);
+    const fsvae::ModelInfo& I = model->info();
+    const fsvae::ImageBatch in =
+        fsvae::read_images(input, I.image_channels, I.image_height, I.image_width, count);
+    const size_t n = in.n;
+    fsvae::Engine engine(model);
+    std::vector<float> rec(n * I.image_size());
+    Progress progress{n};
+    fsvae::BatchOptions o;
+    o.seed = seed;
+    o.count = n;
+    o.threads = threads;
+    o.progress = [&](size_t d) { progress(d); };
+    const auto t0 = std::chrono::steady_clock::now();
+    fsvae::reconstruct_batch(engine, o, in.data.data(), rec.data());
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    // Mean squared error over every pixel of every image, in [-1, 1] units
+    // (the published code's F.mse_loss(recon, input)). Summed in double in
+    // image order, so the figure does not depend on the thread count.
+    double se = 0;
+    for (size_t i = 0; i < rec.size(); ++i) {
+        const double d = double(rec[i]) - double(in.data[i]);
+        se += d * d;
+    }
+    const double mse = se / double(rec.size());
+
+    if (output.size() >= 4 && output.compare(output.size() - 4, 4, ".npy") == 0) {
+        fsvae::write_images(output, rec.data(), n, I.image_channels, I.image_height, I.image_width);
+    } else {
+        // Pairs: input then reconstruction, 4 pairs per row of 8.
+        std::vector<float> pairs(2 * rec.size());
+        for (size_t i = 0; i < n; ++i) {
+            std::copy_n(in.data.begin() + long(i * I.image_size()), I.image_size(),
+                        pairs.begin() + long(2 * i * I.image_size()));
+            std::copy_n(rec.begin() + long(i * I.image_size()), I.image_size(),
+                        pairs.begin() + long((2 * i + 1) * I.image_size()));
+        }
+        fsvae::write_images(output, pairs.data(), 2 * n, I.image_channels, I.image_height,
+                            I.image_width);
+    }
+    std::printf("wrote %s: %zu reconstructions in %.3f s (%.2f ms/image, %s kernels)\n",
+                output.c_str(), n, s, 1000.0 * s / double(n), engine.kernels().isa);
+    std::printf("MSE %.6f over %zu images (input vs reconstruction, [-1, 1] units)\n", mse, n);
+    return 0;
+}
+
+int cmd_profile(const std::string& model_path, const std::string& mode, const std::string& input,
+                size_t count, uint64_t seed, int threads, const std::string& json_path,
+                const std::string& report_path, const std::string& energy_table) {
+    auto model = load(model_path);
+    const fsvae::ModelInfo& I = model->info();
+    fsvae::profile::RunInfo run;
+    run.mode = mode == "reconstruct" ? fsvae::Mode::Reconstruct : fsvae::Mode::Generate;
+    run.seed = seed;
+    run.threads = threads;
+    run.input = input;
+    run.energy_table = energy_table;
+    fsvae::Engine engine(model);
+    fsvae::BatchOptions o;
+    o.seed = seed;
+    o.threads = threads;
+    o.timing = true;
+    fsvae::Counters counters;
+    std::vector<float> out;
+    if (run.mode == fsvae::Mode::Reconstruct) {
+        if (input.empty()) throw Error("profile --mode reconstruct needs --input FILE");
+        const fsvae::ImageBatch in =
+            fsvae::read_images(input, I.image_channels, I.image_height, I.image_width, count);
+        o.count = in.n;
+        out.resize(in.n * I.image_size());
+        Progress progress{o.count};
+        o.progress = [&](size_t d) { progress(d); };
+        fsvae::reconstruct_batch(engine, o, in.data.data(), out.data(), nullptr, &counters);
+    } else {
+        o.count = count;
+        out.resize(count * I.image_size());
+        Progress progress{o.count};
+        o.progress = [&](size_t d) { progress(d); };
+        fsvae::generate_batch(engine, o, out.data(), nullptr, &counters);
+    }
+    const nlohmann::ordered_json j = fsvae::profile::to_json(engine, counters, run);
+    const std::string text = j.dump(2) + "\n";
+    std::string html;
+    if (!report_path.empty()) html = fsvae::profile::html_report(j);
+    fsvae::write_file_atomic(json_path, text.data(), text.size());
+    if (!report_path.empty()) fsvae::write_file_atomic(report_path, html.data(), html.size());
+
+    std::printf("%-22s %12s %14s %14s %9s\n", "layer", "firing rate", "synaptic ops", "dense MACs",
+                "ms");
+    const double images = double(counters.images);
+    for (const auto& l : j["layers"])
+        std::printf("%-22s %12s %14.0f %14.0f %9.2f\n", l["name"].get<std::string>().c_str(),
+                    l["firing_rate"].is_null()
+                        ? "-"
+                        : std::to_string(l["firing_rate"].get<double>()).substr(0, 6).c_str(),
+                    l["synaptic_ops"].get<double>() / images, l["dense_macs"].get<double>() / images,
+                    l["time_ms"].get<double>());
+    const auto& t = j["totals"];
+    std::printf("per image: %.3g synaptic ops vs %.3g dense MACs (%.1f%%); latent rate %.4f\n",
+                t["synaptic_ops_per_image"].get<double>(), t["dense_macs_per_image"].get<double>(),
+                100 * t["ops_fraction_of_dense"].get<double>(), j["latent"]["rate"].get<double>());
+    for (const auto& e : j["energy"])
+        if (e["selected"].get<bool>())
+            std::printf("energy (%s): %.2f uJ event-driven vs %.2f uJ dense per image\n",
+                        e["table"].get<std::string>().c_str(),
+                        e["event_driven_uj_per_image"].get<double>(),
+                        e["dense_uj_per_image"].get<double>());
+    std::printf("wrote %s%s%s\n", json_path.c_str(), report_path.empty() ? "" : " and ",
+                report_path.c_str());
     return 0;
 }
 
@@ -187,6 +306,33 @@ int main(int argc, char** argv) {
     gen->add_option("--output", output, "output file: .png grid or .npy (N, C, H, W) float32")
         ->required();
 
+    std::string input;
+    auto* rec = app.add_subcommand("reconstruct", "encode images and decode them back");
+    rec->add_option("--model", model_path, "model file (default: the bundled model)");
+    rec->add_option("--input", input, "IDX (plain or .gz), PNG, or .npy (N, C, H, W) float32 in [-1, 1]")
+        ->required();
+    rec->add_option("--count", count, "at most this many images (default: all in the file)")
+        ->check(CLI::Range(size_t(1), size_t(1) << 24));
+    rec->add_option("--seed", seed, "random seed");
+    rec->add_option("--threads", threads, "worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    rec->add_option("--output", output, "output: .png grid of input/reconstruction pairs, or .npy")
+        ->required();
+
+    std::string mode = "generate", json_path, report_path, energy_table = "fp32-45nm";
+    auto* prof = app.add_subcommand("profile", "spike sparsity, operations and energy per layer");
+    prof->add_option("--model", model_path, "model file (default: the bundled model)");
+    prof->add_option("--mode", mode, "generate or reconstruct")
+        ->check(CLI::IsMember({"generate", "reconstruct"}));
+    prof->add_option("--input", input, "images to reconstruct (--mode reconstruct)");
+    prof->add_option("--count", count, "images (generate), or at most this many inputs")
+        ->check(CLI::Range(size_t(1), size_t(1) << 24));
+    prof->add_option("--seed", seed, "random seed");
+    prof->add_option("--threads", threads, "worker threads (0: all cores)")->check(CLI::Range(0, 1024));
+    prof->add_option("--json", json_path, "profile JSON output")->required();
+    prof->add_option("--report", report_path, "HTML report output (heat map and operations chart)");
+    prof->add_option("--energy-table", energy_table, "fp32-45nm, fp16-45nm or int8-45nm")
+        ->check(CLI::IsMember({"fp32-45nm", "fp16-45nm", "int8-45nm"}));
+
     size_t repeat = 3;
     auto* bench = app.add_subcommand("bench", "time generation at batch 1 and batch --count");
     bench->add_option("--model", model_path, "model file (default: the bundled model)");
@@ -207,6 +353,13 @@ int main(int argc, char** argv) {
     }
     try {
         if (*gen) return cmd_generate(model_path, count, seed, threads, output);
+        if (*rec)
+            return cmd_reconstruct(model_path, input, rec->count("--count") ? count : 0, seed,
+                                   threads, output);
+        if (*prof)
+            return cmd_profile(model_path, mode, input,
+                               mode == "reconstruct" && !prof->count("--count") ? 0 : count, seed,
+                               threads, json_path, report_path, energy_table);
         if (*info) return cmd_info(model_path);
         if (*bench) return cmd_bench(model_path, count, threads, repeat);
     } catch (const Error& e) {

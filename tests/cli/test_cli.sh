@@ -38,6 +38,20 @@ head -c 128 "$tmp/c.npy" | grep -q "'shape': (64, 1, 32, 32)" && ok || bad "npy 
 grep -q "parameters   4036513" "$tmp/info" && grep -qE "kernels +(avx512|avx2|sse2|neon64|scalar)" "$tmp/info" \
   && ok || bad "info content"
 
+# Reconstruction: from the Fashion-MNIST test set, from a PNG, and from our own .npy.
+IDX=/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+"$FSVAE" reconstruct --model "$MODEL" --input "$IDX" --count 16 --output "$tmp/r.npy" > "$tmp/r.out" || bad "reconstruct npy"
+grep -qE "^MSE 0\.[0-9]+ over 16 images" "$tmp/r.out" && ok || bad "reconstruct prints MSE: $(cat "$tmp/r.out")"
+head -c 128 "$tmp/r.npy" | grep -q "'shape': (16, 1, 32, 32)" && ok || bad "reconstruct npy shape"
+"$FSVAE" reconstruct --model "$MODEL" --input "$IDX" --count 16 --threads 1 --output "$tmp/r1.npy" > /dev/null || bad "reconstruct 1 thread"
+cmp -s "$tmp/r.npy" "$tmp/r1.npy" && ok || bad "reconstruct depends on threads"
+"$FSVAE" reconstruct --model "$MODEL" --input "$IDX" --count 4 --output "$tmp/r.png" > /dev/null || bad "reconstruct png"
+[ -s "$tmp/r.png" ] && ok || bad "reconstruct png written"
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/g.png" --output "$tmp/rp.npy" > "$tmp/rp.out" || bad "reconstruct from png"
+grep -q "over 1 images" "$tmp/rp.out" && ok || bad "png input is one image"
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/a.npy" --output "$tmp/rn.npy" > "$tmp/rn.out" || bad "reconstruct from npy"
+grep -q "over 8 images" "$tmp/rn.out" && ok || bad "npy input holds 8 images"
+
 # Errors.
 expect_error "missing model" "fsvae: $tmp/none.fsvae: cannot open model file" \
   "$FSVAE" generate --model "$tmp/none.fsvae" --output "$tmp/x.png"
@@ -58,6 +72,18 @@ expect_error "bad count" "count" "$FSVAE" generate --model "$MODEL" --count 0 --
 expect_error "non-numeric seed" "seed" "$FSVAE" generate --model "$MODEL" --seed abc --output "$tmp/x.png"
 expect_error "missing output" "output" "$FSVAE" generate --model "$MODEL"
 expect_error "no subcommand" "subcommand" "$FSVAE"
+expect_error "missing input" "fsvae: $tmp/none.idx: " \
+  "$FSVAE" reconstruct --model "$MODEL" --input "$tmp/none.idx" --output "$tmp/x.png"
+head -c 5000 "$IDX" > "$tmp/cut.gz"
+expect_error "truncated gzip input" "cut.gz: " \
+  "$FSVAE" reconstruct --model "$MODEL" --input "$tmp/cut.gz" --output "$tmp/x.png"
+printf 'GIF89a....' > "$tmp/img.gif"
+expect_error "unknown input format" "img.gif: " \
+  "$FSVAE" reconstruct --model "$MODEL" --input "$tmp/img.gif" --output "$tmp/x.png"
+expect_error "reconstruct needs input" "input" "$FSVAE" reconstruct --model "$MODEL" --output "$tmp/x.png"
+expect_error "profile reconstruct needs input" "needs --input" \
+  "$FSVAE" profile --model "$MODEL" --mode reconstruct --json "$tmp/x.json"
+[ ! -e "$tmp/x.json" ] && ok || bad "profile error left a file"
 [ ! -e "$tmp/x.png" ] && [ ! -e "$tmp/x.jpg" ] && ok || bad "an error left an output file"
 ls -A "$tmp" | grep -q '\.tmp-' && bad "temporary file left behind" || ok
 

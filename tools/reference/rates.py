@@ -2,10 +2,12 @@
 """Per-layer firing rates of the reference: spikes / (neurons * T * N), as JSON.
 
     python3 tools/reference/rates.py --mode generate|reconstruct --count N --seed S
-        [--checkpoint PATH] [--images IDX3.gz] [--batch B]
+        [--sampler torch|runtime] [--checkpoint PATH] [--images IDX3.gz] [--batch B]
 
 generate: N images from the prior (stepped sampler, torch.Generator seeded
-with S per batch of B, batch b using seed S + b). reconstruct: Fashion-MNIST
+with S per batch of B, batch b using seed S + b; with --sampler runtime, the
+runtime's own Philox choices for seed S instead, so that the figures are
+those `fsvae profile --seed S` must reproduce). reconstruct: Fashion-MNIST
 test images 0..N-1, same seeding; also reports the reconstruction MSE in
 [-1, 1] units. "z" is the latent's rate (ones / (C * T * N)).
 """
@@ -14,6 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
+from philox import runtime_choices
 from fsvae_ref import FASHION_MNIST_TEST_IMAGES, FSVAERef, default_checkpoint, load_fashion_mnist_test
 
 
@@ -22,6 +25,7 @@ def main(argv=None):
     ap.add_argument("--mode", choices=("generate", "reconstruct"), required=True)
     ap.add_argument("--count", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sampler", choices=("torch", "runtime"), default="torch")
     ap.add_argument("--batch", type=int, default=100, help="images per forward pass (memory bound)")
     ap.add_argument("--checkpoint", type=Path, default=default_checkpoint())
     ap.add_argument("--images", default=FASHION_MNIST_TEST_IMAGES, help="IDX3 test images (reconstruct)")
@@ -34,18 +38,22 @@ def main(argv=None):
     z_ones = sq_err = 0.0
     for b, start in enumerate(range(0, args.count, args.batch)):
         n = min(args.batch, args.count - start)
+        seed, choices = args.seed + b, None
+        if args.sampler == "runtime":
+            seed, choices = None, runtime_choices(args.seed, start, n, model.arch.T,
+                                                  model.arch.latent_dim, model.arch.k)
         if args.mode == "generate":
-            res = model.generate(n, seed=args.seed + b, trace=True)
+            res = model.generate(n, seed=seed, choices=choices, trace=True)
         else:
             x = load_fashion_mnist_test(start, n, path=args.images, size=model.arch.image_size)
-            res = model.reconstruct(x, seed=args.seed + b, trace=True)
+            res = model.reconstruct(x, seed=seed, choices=choices, trace=True)
             sq_err += float(((res.image - x).double() ** 2).sum())
         for name in layers:
             spikes[name] += int(res.trace.spikes[name].sum())
             neurons[name] = res.trace.neurons[name]
         z_ones += float(res.z.sum())
     T, N = model.arch.T, args.count
-    out = {"mode": args.mode, "count": N, "seed": args.seed,
+    out = {"mode": args.mode, "count": N, "seed": args.seed, "sampler": args.sampler,
            "rates": {name: round(spikes[name] / (neurons[name] * T * N), 4) for name in layers},
            "z": round(z_ones / (model.arch.latent_dim * T * N), 4)}
     if args.mode == "reconstruct":

@@ -1,0 +1,41 @@
+// counters.hpp: what the runtime did, per layer and per time step: spikes
+// emitted, events received, synaptic operations performed, and the dense
+// multiply-accumulates the same layer would have needed. Integer counters are
+// always kept (a few adds per layer per step); per-layer wall time only when
+// asked for, since it reads the clock twice per layer per step.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "architecture.hpp"
+
+namespace fsvae {
+
+struct LayerCounters {
+    uint64_t spikes = 0;        // output spikes (0 for the non-spiking readout layer)
+    uint64_t events = 0;        // input events received (input pixels, for a real-valued input)
+    uint64_t synaptic_ops = 0;  // float additions into membranes: rows added x row length
+    uint64_t dense_macs = 0;    // multiply-accumulates of a dense execution of the same steps
+    uint64_t steps = 0;         // layer-steps executed (images x T)
+    double seconds = 0;         // wall time in the layer (only with timing on)
+    std::vector<uint64_t> spikes_per_step;  // [t], summed over images
+};
+
+struct Counters {
+    uint64_t images = 0;
+    uint64_t latent_spikes = 0;  // ones in the sampled z, over all images and steps
+    std::vector<LayerCounters> layers;  // indexed like Model::layers()
+
+    void resize(size_t n_layers, uint32_t time_steps);
+    void clear();
+    void merge(const Counters& other);
+};
+
+// Multiply-accumulates of one dense time step of a layer: in x out for a
+// linear layer; for a convolution, every (input pixel, tap) pair that lands
+// inside the output, times cin x cout. (A transposed convolution's count is
+// not multiplied by stride^2.)
+uint64_t dense_macs_per_step(const LayerSpec& s);
+
+}  // namespace fsvae

@@ -1,0 +1,80 @@
+// Counters: consistent with the per-image traces, independent of the thread
+// count, and the dense operation counts of the published architecture.
+#include <doctest/doctest.h>
+
+#include "support.hpp"
+
+using namespace fsvae;
+using namespace fsvae::test;
+
+TEST_CASE("counters: dense MACs per step of the FSVAE layers") {
+    auto m = bundled_model();
+    const Topology& t = m->topology();
+    CHECK(dense_macs_per_step(m->layer(t.prior[2]).spec) == 512u * 2560u);
+    // 2x2 -> 4x4, stride 2, padding 1: 2 + 3 valid taps per axis.
+    CHECK(dense_macs_per_step(m->layer(t.decoder[0]).spec) == 25u * 256u * 128u);
+    // 16x16 -> 32x32: 2 + 15 * 3 = 47 valid taps per axis.
+    CHECK(dense_macs_per_step(m->layer(t.final0).spec) == 47u * 47u * 32u * 32u);
+    // 32x32 stride 1, padding 1: 2 + 30 * 3 + 2 = 94 per axis.
+    CHECK(dense_macs_per_step(m->layer(t.final1).spec) == 94u * 94u * 32u);
+    // encoder.1, 16x16 -> 8x8 stride 2: per axis output 0 sees 2 taps, others 3: 2 + 7 * 3 = 23.
+    CHECK(dense_macs_per_step(m->layer(t.encoder[1]).spec) == 23u * 23u * 32u * 64u);
+}
+
+TEST_CASE("counters: agree with traces and do not depend on threads") {
+    Engine e(bundled_model());
+    const ModelInfo& I = e.model().info();
+    std::vector<float> out(6 * I.image_size());
+    BatchOptions o;
+    o.seed = 9;
+    o.count = 6;
+    Counters one, two;
+    std::vector<ImageTrace> traces;
+    o.threads = 1;
+    generate_batch(e, o, out.data(), &traces, &one);
+    o.threads = 2;
+    generate_batch(e, o, out.data(), nullptr, &two);
+    CHECK(one.images == 6);
+    CHECK(two.images == 6);
+    CHECK(one.latent_spikes == two.latent_spikes);
+    uint64_t z = 0;
+    for (const auto& tr : traces)
+        for (uint8_t b : tr.z) z += b;
+    CHECK(one.latent_spikes == z);
+    for (size_t li = 0; li < one.layers.size(); ++li) {
+        const LayerCounters &a = one.layers[li], &b = two.layers[li];
+        INFO(e.model().layer(li).spec.name);
+        CHECK(a.spikes == b.spikes);
+        CHECK(a.events == b.events);
+        CHECK(a.synaptic_ops == b.synaptic_ops);
+        CHECK(a.dense_macs == b.dense_macs);
+        CHECK(a.spikes_per_step == b.spikes_per_step);
+        uint64_t from_traces = 0;
+        for (const auto& tr : traces)
+            for (uint32_t t = 0; t < I.time_steps; ++t) from_traces += tr.spikes[li * I.time_steps + t];
+        CHECK(a.spikes == from_traces);
+        CHECK(a.seconds == 0.0);  // timing is off unless asked for
+    }
+    for (size_t li : e.layers(Mode::Generate)) CHECK(one.layers[li].steps == 6u * I.time_steps);
+    for (size_t li : e.model().topology().encoder) CHECK(one.layers[li].steps == 0u);
+}
+
+TEST_CASE("counters: step-by-step generation equals the one-call path") {
+    Engine e(bundled_model());
+    const ModelInfo& I = e.model().info();
+    Workspace a(e), b(e);
+    std::vector<float> whole(I.image_size()), stepped(I.image_size()), partial(I.image_size());
+    a.generate(ChoiceSource(4, 2, I.k, I.latent_dim), whole.data());
+    b.begin(Mode::Generate, ChoiceSource(4, 2, I.k, I.latent_dim));
+    uint32_t steps = 0;
+    while (b.step()) {
+        ++steps;
+        CHECK(b.steps_done() == steps);
+        b.read_image(partial.data());
+    }
+    CHECK(steps == I.time_steps);
+    CHECK(!b.step());
+    b.read_image(stepped.data());
+    CHECK(whole == stepped);
+    CHECK(partial == stepped);
+}

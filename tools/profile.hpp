@@ -1,0 +1,46 @@
+// profile.hpp: turning the runtime's counters into the profile a researcher
+// reads: a JSON document (per layer, per step, totals, latent rate, energy
+// estimates) and a self-contained HTML page with a firing-rate heat map and an
+// operations chart.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "../runtime/counters.hpp"
+#include "../runtime/engine.hpp"
+
+namespace fsvae::profile {
+
+// Energy per operation, in picojoules.
+struct EnergyTable {
+    const char* name;
+    const char* source;
+    double mac_pj;  // multiply-accumulate (multiply + add)
+    double add_pj;  // accumulate only: what a binary spike needs
+};
+
+// 45 nm figures from M. Horowitz, "Computing's energy problem (and what we can
+// do about it)", ISSCC 2014: FP32 mult 3.7 + add 0.9; FP16 mult 1.1 + add 0.4;
+// INT8 mult 0.2 + add 0.03 (pJ).
+const EnergyTable kEnergyTables[] = {
+    {"fp32-45nm", "Horowitz, ISSCC 2014 (45 nm)", 4.6, 0.9},
+    {"fp16-45nm", "Horowitz, ISSCC 2014 (45 nm)", 1.5, 0.4},
+    {"int8-45nm", "Horowitz, ISSCC 2014 (45 nm)", 0.23, 0.03},
+};
+
+struct RunInfo {
+    Mode mode = Mode::Generate;
+    uint64_t seed = 0;
+    int threads = 0;
+    std::string input;  // reconstruction input file
+    std::string energy_table = "fp32-45nm";
+};
+
+nlohmann::ordered_json to_json(const Engine& engine, const Counters& counters, const RunInfo& run);
+
+// The HTML report of a profile produced by to_json.
+std::string html_report(const nlohmann::ordered_json& profile);
+
+}  // namespace fsvae::profile

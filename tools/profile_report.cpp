@@ -1,0 +1,189 @@
+// profile_report.cpp: the profile as a self-contained HTML page (inline SVG,
+// no scripts, no external resources): a heat map of firing rate per layer and
+// time step, a bar chart of synaptic operations against dense MACs per layer,
+// and the per-layer table.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "profile.hpp"
+
+namespace fsvae::profile {
+namespace {
+
+std::string esc(const std::string& s) {
+    std::string o;
+    for (char ch : s) {
+        switch (ch) {
+            case '<': o += "&lt;"; break;
+            case '>': o += "&gt;"; break;
+            case '&': o += "&amp;"; break;
+            case '"': o += "&quot;"; break;
+            default: o += ch;
+        }
+    }
+    return o;
+}
+
+std::string fmt(const char* f, double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, f, v);
+    return b;
+}
+
+// A perceptually ordered ramp (viridis anchors), v in [0, 1].
+std::string color(double v) {
+    static const double stops[][3] = {{68, 1, 84},    {59, 82, 139},  {33, 145, 140},
+                                      {94, 201, 98},  {253, 231, 37}};
+    v = std::clamp(v, 0.0, 1.0) * 4.0;
+    const int i = std::min(3, int(v));
+    const double f = v - i;
+    char b[16];
+    std::snprintf(b, sizeof b, "#%02x%02x%02x", int(stops[i][0] + f * (stops[i + 1][0] - stops[i][0])),
+                  int(stops[i][1] + f * (stops[i + 1][1] - stops[i][1])),
+                  int(stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
+    return b;
+}
+
+std::string si(double v) {
+    const char* unit[] = {"", "k", "M", "G", "T"};
+    int u = 0;
+    while (std::abs(v) >= 1000 && u < 4) {
+        v /= 1000;
+        ++u;
+    }
+    return fmt(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v) + unit[u];
+}
+
+}  // namespace
+
+std::string html_report(const nlohmann::ordered_json& p) {
+    std::ostringstream o;
+    const auto& model = p["model"];
+    const auto& run = p["run"];
+    std::vector<const nlohmann::ordered_json*> spiking;
+    for (const auto& l : p["layers"])
+        if (l["spiking"].get<bool>()) spiking.push_back(&l);
+    const size_t T = model["time_steps"].get<size_t>();
+    double max_rate = 0;
+    for (auto* l : spiking)
+        for (const auto& r : (*l)["firing_rate_per_step"]) max_rate = std::max(max_rate, r.get<double>());
+    if (max_rate <= 0) max_rate = 1;
+
+    o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      << "<title>fsvae profile</title><style>"
+      << "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}"
+      << "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
+      << "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
+      << "td:first-child,th:first-child{text-align:left}.note{color:#666;font-size:12px}"
+      << "svg text{font-family:sans-serif;font-size:12px}</style></head><body>\n";
+    o << "<h1>FSVAE spike profile: " << esc(model["variant"].get<std::string>()) << " ("
+      << esc(model["dataset"].get<std::string>()) << "), " << run["mode"].get<std::string>() << ", "
+      << run["images"].get<uint64_t>() << " images</h1>\n";
+    o << "<p class=\"note\">Model " << esc(model["file"].get<std::string>()) << "; T = " << T
+      << ", k = " << model["k"] << ", latent " << model["latent_dim"] << "; kernels "
+      << esc(run["kernels"].get<std::string>()) << ". Latent spike rate "
+      << fmt("%.3f", p["latent"]["rate"].get<double>()) << ", overall firing rate "
+      << fmt("%.3f", p["totals"]["firing_rate"].get<double>()) << ".</p>\n";
+
+    // Heat map.
+    const int cell_w = 36, cell_h = 24, left = 170, top = 30;
+    const int hw = left + int(T) * cell_w + 120, hh = top + int(spiking.size()) * cell_h + 40;
+    o << "<h2>Firing rate per layer and time step</h2>\n<svg id=\"heatmap\" width=\"" << hw
+      << "\" height=\"" << hh << "\" viewBox=\"0 0 " << hw << " " << hh << "\">\n";
+    for (size_t t = 0; t < T; ++t)
+        o << "<text x=\"" << left + int(t) * cell_w + cell_w / 2 << "\" y=\"" << top - 8
+          << "\" text-anchor=\"middle\">" << t << "</text>";
+    for (size_t r = 0; r < spiking.size(); ++r) {
+        const auto& l = *spiking[r];
+        const int y = top + int(r) * cell_h;
+        o << "<text x=\"" << left - 8 << "\" y=\"" << y + cell_h / 2 + 4 << "\" text-anchor=\"end\">"
+          << esc(l["name"].get<std::string>()) << "</text>";
+        const auto& rates = l["firing_rate_per_step"];
+        for (size_t t = 0; t < T && t < rates.size(); ++t) {
+            const double v = rates[t].get<double>();
+            o << "<rect class=\"cell\" x=\"" << left + int(t) * cell_w << "\" y=\"" << y
+              << "\" width=\"" << cell_w - 1 << "\" height=\"" << cell_h - 1 << "\" fill=\""
+              << color(v / max_rate) << "\"><title>" << esc(l["name"].get<std::string>())
+              << ", step " << t << ": " << fmt("%.4f", v) << "</title></rect>";
+        }
+        o << "\n";
+    }
+    o << "<text x=\"" << left + int(T) * cell_w / 2 << "\" y=\"" << hh - 8
+      << "\" text-anchor=\"middle\">time step</text>";
+    // Legend.
+    const int lx = left + int(T) * cell_w + 30;
+    for (int i = 0; i < 10; ++i)
+        o << "<rect x=\"" << lx << "\" y=\"" << top + (9 - i) * 16 << "\" width=\"16\" height=\"16\" fill=\""
+          << color(i / 9.0) << "\"/>";
+    o << "<text x=\"" << lx + 22 << "\" y=\"" << top + 12 << "\">" << fmt("%.2f", max_rate) << "</text>"
+      << "<text x=\"" << lx + 22 << "\" y=\"" << top + 9 * 16 + 12 << "\">0</text></svg>\n";
+
+    // Operations chart, log scale.
+    const auto& layers = p["layers"];
+    const double images = std::max(1.0, run["images"].get<double>());
+    double max_ops = 1;  // per image
+    for (const auto& l : layers)
+        max_ops = std::max({max_ops, l["dense_macs"].get<double>() / images,
+                            l["synaptic_ops"].get<double>() / images});
+    const double lo = 1e3, span = std::log10(max_ops / lo);
+    const int bar_w = 560, row_h = 34, bl = 170;
+    const int bh = 40 + int(layers.size()) * row_h + 30, bw = bl + bar_w + 160;
+    auto len = [&](double v) { return v <= lo ? 0 : int(bar_w * std::log10(v / lo) / span); };
+    o << "<h2>Synaptic operations vs dense multiply-accumulates per image (log scale)</h2>\n"
+      << "<svg id=\"ops\" width=\"" << bw << "\" height=\"" << bh << "\" viewBox=\"0 0 " << bw << " "
+      << bh << "\">\n";
+    o << "<rect x=\"" << bl << "\" y=\"6\" width=\"12\" height=\"12\" fill=\"#e4572e\"/><text x=\"" << bl + 18
+      << "\" y=\"17\">synaptic ops (event-driven)</text><rect x=\"" << bl + 230
+      << "\" y=\"6\" width=\"12\" height=\"12\" fill=\"#8fa3b8\"/><text x=\"" << bl + 248
+      << "\" y=\"17\">dense MACs</text>\n";
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const auto& l = layers[i];
+        const double ops = l["synaptic_ops"].get<double>() / images;
+        const double macs = l["dense_macs"].get<double>() / images;
+        const int y = 30 + int(i) * row_h;
+        o << "<text x=\"" << bl - 8 << "\" y=\"" << y + 17 << "\" text-anchor=\"end\">"
+          << esc(l["name"].get<std::string>()) << "</text>"
+          << "<rect class=\"bar-ops\" x=\"" << bl << "\" y=\"" << y << "\" width=\"" << len(ops)
+          << "\" height=\"13\" fill=\"#e4572e\"><title>" << si(ops) << " synaptic ops</title></rect>"
+          << "<rect class=\"bar-dense\" x=\"" << bl << "\" y=\"" << y + 14 << "\" width=\"" << len(macs)
+          << "\" height=\"13\" fill=\"#8fa3b8\"><title>" << si(macs) << " dense MACs</title></rect>"
+          << "<text x=\"" << bl + std::max(len(ops), len(macs)) + 6 << "\" y=\"" << y + 17 << "\">"
+          << si(ops) << " / " << si(macs) << "</text>\n";
+    }
+    o << "<text x=\"" << bl << "\" y=\"" << bh - 6 << "\">1k</text><text x=\"" << bl + bar_w
+      << "\" y=\"" << bh - 6 << "\" text-anchor=\"end\">" << si(max_ops) << "</text></svg>\n";
+
+    // Table.
+    o << "<h2>Per layer</h2>\n<table><tr><th>layer</th><th>neurons</th><th>firing rate</th>"
+      << "<th>synaptic ops / image</th><th>dense MACs / image</th><th>ops / dense</th><th>time ms (all images)</th></tr>\n";
+    for (const auto& l : layers) {
+        const double ops = l["synaptic_ops"].get<double>(), macs = l["dense_macs"].get<double>();
+        o << "<tr><td>" << esc(l["name"].get<std::string>()) << "</td><td>" << l["neurons"] << "</td><td>"
+          << (l["firing_rate"].is_null() ? std::string("-") : fmt("%.4f", l["firing_rate"].get<double>()))
+          << "</td><td>" << si(ops / images) << "</td><td>" << si(macs / images) << "</td><td>"
+          << fmt("%.3f", macs > 0 ? ops / macs : 0.0) << "</td><td>"
+          << fmt("%.2f", l["time_ms"].get<double>()) << "</td></tr>\n";
+    }
+    const auto& tot = p["totals"];
+    o << "<tr><th>total</th><th>" << tot["neurons"] << "</th><th>"
+      << fmt("%.4f", tot["firing_rate"].get<double>()) << "</th><th>"
+      << si(tot["synaptic_ops_per_image"].get<double>()) << "</th><th>"
+      << si(tot["dense_macs_per_image"].get<double>()) << "</th><th>"
+      << fmt("%.3f", tot["ops_fraction_of_dense"].get<double>()) << "</th><th>"
+      << fmt("%.2f", tot["time_ms"].get<double>()) << "</th></tr></table>\n";
+
+    o << "<h2>Energy estimate per image</h2>\n<table><tr><th>table</th><th>MAC pJ</th><th>add pJ</th>"
+      << "<th>event-driven &micro;J</th><th>dense &micro;J</th><th>dense / event-driven</th></tr>\n";
+    for (const auto& e : p["energy"])
+        o << "<tr><td>" << esc(e["table"].get<std::string>()) << "</td><td>" << e["mac_pj"] << "</td><td>"
+          << e["add_pj"] << "</td><td>" << fmt("%.2f", e["event_driven_uj_per_image"].get<double>())
+          << "</td><td>" << fmt("%.2f", e["dense_uj_per_image"].get<double>()) << "</td><td>"
+          << fmt("%.2f", e["dense_over_event_driven"].get<double>()) << "</td></tr>\n";
+    o << "</table><p class=\"note\">Source: " << esc(p["energy"][0]["source"].get<std::string>())
+      << ". " << esc(p["energy_model"].get<std::string>()) << ".</p>\n</body></html>\n";
+    return o.str();
+}
+
+}  // namespace fsvae::profile
