@@ -50,14 +50,18 @@ using Clock = std::chrono::steady_clock;
 Workspace::Workspace(const Engine& engine)
     : engine_(engine), model_(engine.model()), K_(engine.kernels()) {
     const ModelInfo& I = model_.info();
-    size_t pairs = 0;
+    size_t pairs = 0, patch = 0, chans = 0;
     layers_.resize(model_.layers().size());
     for (size_t i = 0; i < layers_.size(); ++i) {
         const LayerSpec& s = model_.layer(i).spec;
         layers_[i].u.assign(s.out.size(), 0.0f);
         if (s.spiking) layers_[i].fired.assign(s.out.size(), 0);
         pairs = std::max(pairs, max_pairs(s));
+        patch = std::max(patch, max_patch_floats(s));
+        chans = std::max(chans, size_t(s.in.c));
     }
+    patch_.resize(patch);
+    chan_.resize(chans);
     pair_dst_.resize(pairs);
     pair_src_.resize(pairs);
     pair_len_.resize(pairs);
@@ -95,7 +99,7 @@ const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const u
     const ModelInfo& I = model_.info();
     const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
-                         {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()},
+                         scratch(),
                          &C.synaptic_ops);
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     spikes_[i * I.time_steps + t] = uint32_t(L.n_fired);
@@ -139,7 +143,7 @@ void Workspace::decode_step(uint32_t t) {
     K_.broadcast(m, F.bias, size_t(F.spec.out.h) * F.spec.out.w, F.spec.out.c);
     C.synaptic_ops += propagate_events(
         F, K_, in->fired.data(), in->n_fired, m,
-        {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
+        scratch());
     K_.leaky_accumulate(acc_.data(), m, acc_.size(), I.readout_decay);
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     C.events += in->n_fired;
@@ -162,7 +166,7 @@ void Workspace::encode_input(const float* image) {
     LayerCounters& LC = counters_.layers[T.encoder[0]];
     LC.synaptic_ops += propagate_values(
         E0, K_, image_hwc_.data(), input_current_.data(),
-        {pair_dst_.data(), pair_src_.data(), pair_len_.data(), pair_scale_.data()});
+        scratch());
     LC.events += E0.spec.in.size();
     if (timing_) LC.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
 }

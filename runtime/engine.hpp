@@ -21,6 +21,7 @@
 
 #include "../kernels/kernels.hpp"
 #include "counters.hpp"
+#include "propagate.hpp"
 #include "model.hpp"
 #include "sampler.hpp"
 
@@ -105,7 +106,12 @@ private:
     const Model& model_;
     const kernels::KernelTable& K_;
     std::vector<LayerState> layers_;
-    std::vector<uint32_t> pair_dst_, pair_src_, pair_len_;
+    PairScratch scratch() {
+        return {pair_dst_.data(), pair_src_.data(), pair_len_.data(),
+                pair_scale_.data(), patch_.data(), chan_.data()};
+    }
+    std::vector<uint32_t> pair_dst_, pair_src_, pair_len_, chan_;
+    std::vector<float> patch_;
     std::vector<float> pair_scale_;
     std::vector<uint8_t> mask_;       // C*k spike mask of the sampled layer
     std::vector<uint32_t> r_;         // this step's choices

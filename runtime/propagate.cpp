@@ -3,9 +3,17 @@
 // Conv (stride s, padding p): input (iy, ix) feeds output (oy, ox) through tap
 // (ky, kx) when iy = s*oy - p + ky, i.e. oy = (iy + p - ky) / s when divisible.
 // ConvTranspose: input (iy, ix) adds tap (ky, kx) to output (s*iy - p + ky,
-// s*ix - p + kx) where that pixel exists.
-// Within one event every output element receives at most one tap, so the
-// order of additions into any element is the order of the events.
+// s*ix - p + kx) where that pixel exists. Events arrive pixel-major (channel-
+// last indices in increasing order), so the events of one input pixel are
+// first summed into that pixel's K x K x cout patch (one contiguous row per
+// channel that fired), and the patch is then added to the output once: the
+// output, the large array, is touched once per active pixel instead of once
+// per event. Every output element thus receives, in pixel order, one sum per
+// active input pixel; the order is fixed by the events alone.
+// A transposed convolution with very few output channels (the image layer,
+// cout 1 or 3) would add spans of a few floats each; there every pixel's
+// patch is summed first and each output element then gathers its K x K taps
+// from its neighbours' patches, in (ky, kx) order.
 #include "propagate.hpp"
 
 #include <algorithm>
@@ -13,13 +21,25 @@
 namespace fsvae {
 namespace {
 
-// Appends the spans of input element (iy, ix, ci) to scratch, returns the new count.
-inline size_t add_spans(const LayerSpec& s, uint32_t iy, uint32_t ix, uint32_t ci,
+// Division by a layer constant. Event decoding divides every event index by
+// the channel count and the width; an integer division costs tens of cycles,
+// a shift one, and every FSVAE size is a power of two.
+struct Divider {
+    explicit Divider(uint32_t divisor)
+        : d(divisor), shift(divisor && !(divisor & (divisor - 1)) ? __builtin_ctz(divisor) : -1) {}
+    uint32_t div(uint32_t x) const { return shift >= 0 ? x >> shift : x / d; }
+    uint32_t mod(uint32_t x) const { return shift >= 0 ? x & (d - 1) : x % d; }
+    uint32_t d;
+    int shift;
+};
+
+// Appends the spans of input pixel (iy, ix) to scratch and returns the new
+// count. row0 is the offset of the pixel's K x K x cout taps in the rows.
+inline size_t add_spans(const LayerSpec& s, uint32_t iy, uint32_t ix, uint32_t row0,
                         PairScratch sc, size_t n) {
     const int K = int(s.kernel), S = int(s.stride), P = int(s.padding);
     const int H = int(s.out.h), W = int(s.out.w);
     const uint32_t C = s.out.c;
-    const uint32_t row0 = ci * uint32_t(K * K) * C;
     if (s.kind == LayerKind::ConvTranspose) {
         // Consecutive taps kx reach consecutive output pixels, and both the
         // taps' rows and the pixels' channels are contiguous: one span per ky.
@@ -55,11 +75,66 @@ inline size_t add_spans(const LayerSpec& s, uint32_t iy, uint32_t ix, uint32_t c
     return n;
 }
 
+// Output channels up to which a transposed convolution gathers (see above).
+constexpr uint32_t kGatherMaxChannels = 4;
+
+uint64_t gather_conv_transpose(const Layer& L, const uint32_t* events, size_t n, float* target,
+                               PairScratch sc) {
+    const LayerSpec& s = L.spec;
+    const uint32_t Cin = s.in.c, C = s.out.c, K = s.kernel;
+    const uint32_t taps = K * K * C;
+    const int S = int(s.stride), P = int(s.padding);
+    const int Hin = int(s.in.h), Win = int(s.in.w);
+    const Divider cin(Cin);
+    // Patches of every input pixel: the sum of the fired channels' tap rows.
+    float* patch = sc.patch;
+    std::fill(patch, patch + size_t(Hin) * Win * taps, 0.0f);
+    for (size_t e = 0; e < n; ++e) {
+        const uint32_t p = cin.div(events[e]), ci = cin.mod(events[e]);
+        float* dst = patch + size_t(p) * taps;
+        const float* row = L.weight + size_t(ci) * taps;
+        for (uint32_t j = 0; j < taps; ++j) dst[j] += row[j];
+    }
+    uint64_t ops = uint64_t(n) * taps;
+    // Each output pixel gathers tap (ky, kx) of input (iy, ix) where
+    // oy = S*iy - P + ky. Looping tap by tap over the output pixels that tap
+    // reaches keeps the inner loop free of index arithmetic and branches;
+    // each output element still adds its taps in (ky, kx) order.
+    const int Hout = int(s.out.h), Wout = int(s.out.w);
+    auto first_out = [&](int k) {  // smallest o >= 0 with o + P - k >= 0 and divisible by S
+        int o = k - P;
+        if (o < 0) o += ((-o + S - 1) / S) * S;
+        return o;
+    };
+    for (int ky = 0; ky < int(K); ++ky) {
+        for (int kx = 0; kx < int(K); ++kx) {
+            const size_t tap = (size_t(ky) * K + size_t(kx)) * C;
+            const int ox0 = first_out(kx);
+            for (int oy = first_out(ky); oy < Hout; oy += S) {
+                const int iy = (oy + P - ky) / S;
+                if (iy >= Hin) break;
+                float* out = target + size_t(oy) * Wout * C;
+                const float* src = patch + size_t(iy) * Win * taps + tap;
+                for (int ox = ox0, ix = (ox0 + P - kx) / S; ox < Wout && ix < Win; ox += S, ++ix) {
+                    for (uint32_t c = 0; c < C; ++c) out[size_t(ox) * C + c] += src[size_t(ix) * taps + c];
+                    ops += C;
+                }
+            }
+        }
+    }
+    return ops;
+}
+
 }  // namespace
 
 size_t max_pairs(const LayerSpec& s) {
     if (s.kind == LayerKind::Linear) return 0;
     return s.in.size() * s.kernel * s.kernel;
+}
+
+size_t max_patch_floats(const LayerSpec& s) {
+    if (s.kind != LayerKind::ConvTranspose) return 0;
+    return size_t(s.in.h) * s.in.w * s.kernel * s.kernel * s.out.c;
 }
 
 uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
@@ -69,15 +144,35 @@ uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const u
         K.accumulate_rows(target, L.weight, events, n, s.row_len());
         return uint64_t(n) * s.row_len();
     }
-    const uint32_t Cin = s.in.c, Win = s.in.w;
+    const Divider cin(s.in.c), win(s.in.w);
+    const uint32_t taps = s.kernel * s.kernel * s.out.c;  // floats per channel row
     size_t np = 0;
-    for (size_t e = 0; e < n; ++e) {
-        const uint32_t idx = events[e];
-        const uint32_t ci = idx % Cin, p = idx / Cin;
-        np = add_spans(s, p / Win, p % Win, ci, sc, np);
-    }
-    K.scatter_rows(target, L.weight, sc.dst, sc.src, sc.len, np);
     uint64_t ops = 0;
+    if (s.kind == LayerKind::ConvTranspose && s.out.c <= kGatherMaxChannels) {
+        return gather_conv_transpose(L, events, n, target, sc);
+    }
+    if (s.kind == LayerKind::ConvTranspose) {
+        uint32_t pixels = 0;
+        for (size_t e = 0; e < n;) {
+            const uint32_t p = cin.div(events[e]);
+            size_t m = 0;
+            for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
+            float* patch = sc.patch + size_t(pixels) * taps;
+            std::fill(patch, patch + taps, 0.0f);
+            K.accumulate_rows(patch, L.weight, sc.chan, m, taps);
+            ops += uint64_t(m) * taps;
+            np = add_spans(s, win.div(p), win.mod(p), pixels * taps, sc, np);
+            ++pixels;
+            e += m;
+        }
+        K.scatter_rows(target, sc.patch, sc.dst, sc.src, sc.len, np);
+    } else {
+        for (size_t e = 0; e < n; ++e) {
+            const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
+            np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np);
+        }
+        K.scatter_rows(target, L.weight, sc.dst, sc.src, sc.len, np);
+    }
     for (size_t i = 0; i < np; ++i) ops += sc.len[i];
     return ops;
 }
@@ -91,7 +186,7 @@ uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const f
             for (uint32_t c = 0; c < s.in.c; ++c) {
                 const float v = values[(size_t(y) * s.in.w + x) * s.in.c + c];
                 const size_t first = np;
-                np = add_spans(s, y, x, c, sc, np);
+                np = add_spans(s, y, x, c * s.kernel * s.kernel * s.out.c, sc, np);
                 for (size_t i = first; i < np; ++i) sc.scale[i] = v;
             }
     K.scatter_rows_scaled(target, L.weight, sc.dst, sc.src, sc.len, sc.scale, np);

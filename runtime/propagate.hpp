@@ -13,16 +13,21 @@
 
 namespace fsvae {
 
-// Scratch for span lists; each array holds max_pairs(layer) entries.
+// Scratch for span lists: dst, src, len and scale hold max_pairs(layer)
+// entries, patch max_patch_floats(layer) floats, chan in.c entries.
 struct PairScratch {
     uint32_t* dst;
     uint32_t* src;
     uint32_t* len;
     float* scale;
+    float* patch;
+    uint32_t* chan;
 };
 
 // Upper bound on the (destination, row) spans one step of this layer can need.
 size_t max_pairs(const LayerSpec& s);
+// Floats of per-pixel patches one step of a transposed convolution can need.
+size_t max_patch_floats(const LayerSpec& s);
 
 // target += the rows of the `n` events (indices into the layer's input, in
 // the channel-last layout). For a convolution the spans are formed per event,
