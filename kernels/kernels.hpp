@@ -18,6 +18,11 @@ namespace fsvae::kernels {
 using AccumulateRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
                                   size_t n_active, size_t row_len);
 
+// out[j] += sum over i < n_rows of scale[i] * rows[i * row_len + j], i in
+// order: a dense matrix-vector product, for the dense execution mode.
+using AccumulateRowsScaledFn = void (*)(float* out, const float* rows, const float* scale,
+                                        size_t n_rows, size_t row_len);
+
 // For i in 0..n-1: out[dst[i] .. dst[i] + len[i]) += rows[src[i] .. src[i] + len[i]).
 // dst and src are element offsets. Convolutions: one span per event and
 // kernel row; a span covers the consecutive output pixels that consecutive
@@ -51,6 +56,7 @@ using BroadcastFn = void (*)(float* out, const float* bias, size_t pixels, size_
 struct KernelTable {
     const char* isa;  // "scalar", "sse2", "avx2", "avx512", "neon64"
     AccumulateRowsFn accumulate_rows;
+    AccumulateRowsScaledFn accumulate_rows_scaled;
     ScatterRowsFn scatter_rows;
     ScatterRowsScaledFn scatter_rows_scaled;
     DecayBiasFn decay_bias;

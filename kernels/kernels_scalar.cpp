@@ -13,6 +13,18 @@ void accumulate_rows(float* out, const float* rows, const uint32_t* active, size
     }
 }
 
+void accumulate_rows_scaled(float* out, const float* rows, const float* scale, size_t n_rows,
+                            size_t row_len) {
+    for (size_t i = 0; i < n_rows; ++i) {
+        const float* row = rows + i * row_len;
+        const float s = scale[i];
+        for (size_t j = 0; j < row_len; ++j) {
+            const float prod = s * row[j];
+            out[j] += prod;
+        }
+    }
+}
+
 void scatter_rows(float* out, const float* rows, const uint32_t* dst, const uint32_t* src,
                   const uint32_t* len, size_t n) {
     for (size_t i = 0; i < n; ++i) {
@@ -71,7 +83,7 @@ void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-    static const KernelTable table{"scalar",   accumulate_rows, scatter_rows,
+    static const KernelTable table{"scalar",   accumulate_rows, accumulate_rows_scaled, scatter_rows,
                                    scatter_rows_scaled, decay_bias, fire,
                                    leaky_accumulate, broadcast};
     return table;

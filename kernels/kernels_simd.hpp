@@ -50,6 +50,42 @@ struct Kernels {
         }
     }
 
+    static void accumulate_rows_scaled(float* out, const float* rows, const float* scale,
+                                       size_t n_rows, size_t row_len) {
+        constexpr size_t BLOCK = 4 * W;
+        size_t j = 0;
+        for (; j + BLOCK <= row_len; j += BLOCK) {
+            B o0 = B::load_unaligned(out + j), o1 = B::load_unaligned(out + j + W);
+            B o2 = B::load_unaligned(out + j + 2 * W), o3 = B::load_unaligned(out + j + 3 * W);
+            for (size_t i = 0; i < n_rows; ++i) {
+                const float* r = rows + i * row_len + j;
+                const B s(scale[i]);
+                o0 += s * B::load_unaligned(r);
+                o1 += s * B::load_unaligned(r + W);
+                o2 += s * B::load_unaligned(r + 2 * W);
+                o3 += s * B::load_unaligned(r + 3 * W);
+            }
+            o0.store_unaligned(out + j);
+            o1.store_unaligned(out + j + W);
+            o2.store_unaligned(out + j + 2 * W);
+            o3.store_unaligned(out + j + 3 * W);
+        }
+        for (; j + W <= row_len; j += W) {
+            B o = B::load_unaligned(out + j);
+            for (size_t i = 0; i < n_rows; ++i)
+                o += B(scale[i]) * B::load_unaligned(rows + i * row_len + j);
+            o.store_unaligned(out + j);
+        }
+        for (; j < row_len; ++j) {
+            float o = out[j];
+            for (size_t i = 0; i < n_rows; ++i) {
+                const float prod = scale[i] * rows[i * row_len + j];
+                o += prod;
+            }
+            out[j] = o;
+        }
+    }
+
     static void scatter_rows(float* out, const float* rows, const uint32_t* dst,
                              const uint32_t* src, const uint32_t* len, size_t n) {
         for (size_t i = 0; i < n; ++i) {
@@ -148,7 +184,7 @@ struct Kernels {
     }
 
     static const KernelTable& table(const char* isa) {
-        static const KernelTable t{isa,        accumulate_rows, scatter_rows,
+        static const KernelTable t{isa,        accumulate_rows, accumulate_rows_scaled, scatter_rows,
                                    scatter_rows_scaled, decay_bias, fire,
                                    leaky_accumulate, broadcast};
         return t;

@@ -16,8 +16,9 @@
 
 namespace fsvae {
 
-Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k)
-    : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()) {
+Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k,
+               EngineOptions options)
+    : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()), options_(options) {
     for (const Layer& L : model_->layers()) dense_macs_.push_back(dense_macs_per_step(L.spec));
 }
 
@@ -50,7 +51,7 @@ using Clock = std::chrono::steady_clock;
 Workspace::Workspace(const Engine& engine)
     : engine_(engine), model_(engine.model()), K_(engine.kernels()) {
     const ModelInfo& I = model_.info();
-    size_t pairs = 0, patch = 0, chans = 0;
+    size_t pairs = 0, patch = 0, chans = 0, inputs = 0;
     layers_.resize(model_.layers().size());
     for (size_t i = 0; i < layers_.size(); ++i) {
         const LayerSpec& s = model_.layer(i).spec;
@@ -59,7 +60,9 @@ Workspace::Workspace(const Engine& engine)
         pairs = std::max(pairs, max_pairs(s));
         patch = std::max(patch, max_patch_floats(s));
         chans = std::max(chans, size_t(s.in.c));
+        inputs = std::max(inputs, s.in.size());
     }
+    if (engine.options().dense) dense_values_.resize(inputs);
     patch_.resize(patch);
     chan_.resize(chans);
     pair_dst_.resize(pairs);
@@ -99,8 +102,7 @@ const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const u
     const ModelInfo& I = model_.info();
     const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
-                         scratch(),
-                         &C.synaptic_ops);
+                         scratch(), &C.synaptic_ops, dense());
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     spikes_[i * I.time_steps + t] = uint32_t(L.n_fired);
     C.spikes += L.n_fired;
@@ -141,9 +143,8 @@ void Workspace::decode_step(uint32_t t) {
     LayerCounters& C = counters_.layers[T.final1];
     float* m = layers_[T.final1].u.data();
     K_.broadcast(m, F.bias, size_t(F.spec.out.h) * F.spec.out.w, F.spec.out.c);
-    C.synaptic_ops += propagate_events(
-        F, K_, in->fired.data(), in->n_fired, m,
-        scratch());
+    C.synaptic_ops += dense() ? propagate_dense(F, K_, in->fired.data(), in->n_fired, m, scratch(), dense())
+                              : propagate_events(F, K_, in->fired.data(), in->n_fired, m, scratch());
     K_.leaky_accumulate(acc_.data(), m, acc_.size(), I.readout_decay);
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     C.events += in->n_fired;

@@ -29,11 +29,20 @@ namespace fsvae {
 
 enum class Mode { Generate, Reconstruct };
 
+struct EngineOptions {
+    // The dense baseline: every layer input treated as active (its 0/1 value
+    // multiplied in) through the same kernels. Same results up to float
+    // rounding; for measuring what event-driven execution saves.
+    bool dense = false;
+};
+
 class Engine {
 public:
     // `kernels` null: the table select_kernels() picks (FSVAE_ISA or the best).
     explicit Engine(std::shared_ptr<const Model> model,
-                    const kernels::KernelTable* kernels = nullptr);
+                    const kernels::KernelTable* kernels = nullptr, EngineOptions options = {});
+
+    const EngineOptions& options() const { return options_; }
 
     const Model& model() const { return *model_; }
     const kernels::KernelTable& kernels() const { return *kernels_; }
@@ -49,6 +58,7 @@ public:
 private:
     std::shared_ptr<const Model> model_;
     const kernels::KernelTable* kernels_;
+    EngineOptions options_;
     std::vector<uint64_t> dense_macs_;
 };
 
@@ -112,6 +122,8 @@ private:
     }
     std::vector<uint32_t> pair_dst_, pair_src_, pair_len_, chan_;
     std::vector<float> patch_;
+    std::vector<float> dense_values_;  // dense mode: a layer's input as 0/1 values
+    float* dense() { return engine_.options().dense ? dense_values_.data() : nullptr; }
     std::vector<float> pair_scale_;
     std::vector<uint8_t> mask_;       // C*k spike mask of the sampled layer
     std::vector<uint32_t> r_;         // this step's choices

@@ -195,13 +195,26 @@ uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const f
     return ops;
 }
 
+uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                         size_t n, float* target, PairScratch sc, float* values) {
+    const LayerSpec& s = L.spec;
+    std::fill(values, values + s.in.size(), 0.0f);
+    for (size_t e = 0; e < n; ++e) values[events[e]] = 1.0f;
+    if (s.kind == LayerKind::Linear) {
+        K.accumulate_rows_scaled(target, L.weight, values, s.in.size(), s.row_len());
+        return uint64_t(s.in.size()) * s.row_len();
+    }
+    return propagate_values(L, K, values, target, sc);
+}
+
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
-                uint64_t* ops) {
+                uint64_t* ops, float* dense_values) {
     const LayerSpec& s = L.spec;
     const size_t pixels = s.kind == LayerKind::Linear ? 1 : size_t(s.out.h) * s.out.w;
     K.decay_bias(u, L.bias, pixels, s.bias_size(), tau);
-    *ops += propagate_events(L, K, events, n_events, u, scratch);
+    *ops += dense_values ? propagate_dense(L, K, events, n_events, u, scratch, dense_values)
+                         : propagate_events(L, K, events, n_events, u, scratch);
     return K.fire(u, s.out.size(), vth, fired);
 }
 

@@ -42,11 +42,18 @@ uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const u
 uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const float* values,
                       float* target, PairScratch scratch);
 
+// The dense baseline: every input element is an event with its value (0 or
+// 1), through the scaled kernels. `values` receives the layer's input as a
+// dense 0/1 vector (in.size() floats). Returns the multiply-accumulates done.
+uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                         size_t n, float* target, PairScratch scratch, float* values);
+
 // One LIF step: u = tau * u + bias, the events' rows added in, then every
 // neuron with u > vth fires (listed in `fired`, reset to 0). Returns the count;
-// adds the synaptic operations to *ops.
+// adds the synaptic operations to *ops. With dense_values non-null the step
+// runs dense (propagate_dense).
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
-                uint64_t* ops);
+                uint64_t* ops, float* dense_values = nullptr);
 
 }  // namespace fsvae

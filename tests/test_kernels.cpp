@@ -61,6 +61,29 @@ TEST_CASE("kernels: accumulate_rows matches scalar on every ISA") {
     }
 }
 
+TEST_CASE("kernels: accumulate_rows_scaled matches scalar on every ISA") {
+    std::mt19937 rng(5);
+    const KernelTable& S = scalar_kernels();
+    for (const KernelTable* K : simd_tables()) {
+        for (size_t row_len : {1u, 9u, 16u, 70u, 288u}) {
+            const size_t rows = 37;
+            auto w = random_floats(rows * row_len, rng);
+            auto scale = random_floats(rows, rng);
+            scale[3] = 0.0f;
+            scale[5] = 1.0f;
+            auto a = random_floats(row_len, rng), b = a;
+            S.accumulate_rows_scaled(a.data(), w.data(), scale.data(), rows, row_len);
+            K->accumulate_rows_scaled(b.data(), w.data(), scale.data(), rows, row_len);
+            INFO(K->isa, " row_len ", row_len);
+            CHECK(same_bits(a, b));
+        }
+    }
+    std::vector<float> w = {1, 2, 10, 20}, s = {3, 0.5f}, out = {1, 1};
+    S.accumulate_rows_scaled(out.data(), w.data(), s.data(), 2, 2);
+    CHECK(out[0] == 1 + 3 + 5);
+    CHECK(out[1] == 1 + 6 + 10);
+}
+
 TEST_CASE("kernels: accumulate_rows adds exactly the active rows") {
     const KernelTable& S = scalar_kernels();
     std::vector<float> w = {1, 2, 10, 20, 100, 200};

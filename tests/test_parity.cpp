@@ -2,7 +2,7 @@
 // PyTorch reference made, must reproduce its latent train exactly, its spike
 // counts per layer and step (up to membranes within float rounding of Vth,
 // at most 0.1% of spikes), and its images to 1e-4 where the spikes match.
-// Run on every kernel table the host supports.
+// Run on every kernel table the host supports, and in the dense mode.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -28,15 +28,20 @@ void check_parity(const std::string& golden_file, Mode mode) {
     REQUIRE(g.images.size() >= 2);
     REQUIRE(g.layers.size() == Engine(model).spiking_layers(mode).size());
 
+    // Every kernel table in event-driven mode, and the dense baseline on the
+    // best table (its results must be the same model's).
     const kernels::KernelTable* tables[8];
     const size_t n_tables = kernels::available_kernels(tables, 8);
-    for (size_t ti = 0; ti < n_tables; ++ti) {
-        Engine engine(model, tables[ti]);
+    for (size_t ti = 0; ti <= n_tables; ++ti) {
+        const bool dense = ti == n_tables;
+        if (dense) tables[ti] = tables[0];
+        Engine engine(model, tables[ti], EngineOptions{dense});
         Workspace ws(engine);
         size_t diff = 0, total = 0, exact_images = 0;
         for (size_t i = 0; i < g.images.size(); ++i) {
             const GoldenImage& gi = g.images[i];
-            INFO(golden_file, " image ", i, " kernels ", std::string(tables[ti]->isa));
+            INFO(golden_file, " image ", i, " kernels ", std::string(tables[ti]->isa),
+                 dense ? " dense" : "");
             ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices.data());
             std::vector<float> out(I.image_size());
             ImageTrace trace;

@@ -31,7 +31,7 @@ def main():
                          str(args.repeat)], check=True, capture_output=True, text=True).stdout
     print(rt)
     runtime = {}
-    for m in re.finditer(r"batch (\d+),?\s+(\d+) threads?\s+([\d.]+)", rt):
+    for m in re.finditer(r"event-driven, batch (\d+), (\d+) threads?\s+([\d.]+)", rt):
         runtime[(int(m.group(1)), int(m.group(2)))] = float(m.group(3))
 
     ref = subprocess.run([sys.executable, str(REPO / "tools" / "reference" / "sampler_bench.py"),

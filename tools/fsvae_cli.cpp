@@ -14,6 +14,7 @@
 #include "../runtime/atomic_file.hpp"
 #include "../runtime/image_input.hpp"
 #include "../runtime/image_output.hpp"
+#include "bench.hpp"
 #include "profile.hpp"
 
 namespace {
@@ -196,69 +197,6 @@ int cmd_profile(const std::string& model_path, const std::string& mode, const st
     return 0;
 }
 
-// Latency (batch 1, one image at a time, one thread) and throughput (one
-// batch, 1 thread and `threads`), plus the spike rates that produced them.
-int cmd_bench(const std::string& model_path, size_t count, int threads, size_t repeat) {
-    auto model = load(model_path);
-    const fsvae::ModelInfo& I = model->info();
-    fsvae::Engine engine(model);
-    const int all = threads > 0 ? threads : int(std::thread::hardware_concurrency());
-    std::vector<float> images(count * I.image_size());
-    auto run = [&](size_t n, uint64_t first, int th, std::vector<fsvae::ImageTrace>* traces) {
-        fsvae::BatchOptions o;
-        o.seed = 1;
-        o.first_index = first;
-        o.count = n;
-        o.threads = th;
-        fsvae::generate_batch(engine, o, images.data(), traces);
-    };
-    auto seconds = [](auto&& f) {
-        const auto t0 = std::chrono::steady_clock::now();
-        f();
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    };
-    std::vector<fsvae::ImageTrace> traces;
-    run(count, 0, all, &traces);  // warm-up, and the spike rates
-    fsvae::Workspace ws(engine);
-    std::printf("model %s, kernels %s, %zu repeats\n", model->origin().c_str(),
-                engine.kernels().isa, repeat);
-    std::printf("%-28s %10s %10s\n", "generation", "ms/image", "images/s");
-    for (int th : {1, all}) {
-        double best1 = 1e30, bestN = 1e30;
-        for (size_t r = 0; r < repeat; ++r) {
-            // Batch 1: one image at a time on a kept workspace, as an
-            // application waiting for each image would (one thread).
-            if (th == 1)
-                best1 = std::min(best1, seconds([&] {
-                                            for (size_t i = 0; i < count; ++i)
-                                                ws.generate(fsvae::ChoiceSource(1, i, I.k, I.latent_dim),
-                                                            images.data());
-                                        }) / double(count));
-            bestN = std::min(bestN, seconds([&] { run(count, 0, th, nullptr); }) / double(count));
-        }
-        if (th == 1)
-            std::printf("batch 1,  1 thread  %*s %10.3f %10.1f\n", 10, "", 1e3 * best1, 1.0 / best1);
-        std::printf("batch %-3zu %d thread%s %*s %10.3f %10.1f\n", count, th, th == 1 ? " " : "s",
-                    10, "", 1e3 * bestN, 1.0 / bestN);
-        if (all == 1) break;
-    }
-    std::printf("\n%-22s %9s %12s\n", "layer", "neurons", "firing rate");
-    for (size_t li : engine.spiking_layers(fsvae::Mode::Generate)) {
-        const auto& s = model->layer(li).spec;
-        double spikes = 0;
-        for (const auto& tr : traces)
-            for (uint32_t t = 0; t < I.time_steps; ++t) spikes += tr.spikes[li * I.time_steps + t];
-        std::printf("%-22s %9zu %12.4f\n", s.name.c_str(), s.out.size(),
-                    spikes / (double(s.out.size()) * I.time_steps * double(count)));
-    }
-    double z = 0;
-    for (const auto& tr : traces)
-        for (uint8_t b : tr.z) z += b;
-    std::printf("%-22s %9u %12.4f\n", "latent z", I.latent_dim,
-                z / (double(I.latent_dim) * I.time_steps * double(count)));
-    return 0;
-}
-
 int cmd_info(const std::string& model_path) {
     auto model = load(model_path);
     const fsvae::ModelInfo& I = model->info();
@@ -361,7 +299,7 @@ int main(int argc, char** argv) {
                                mode == "reconstruct" && !prof->count("--count") ? 0 : count, seed,
                                threads, json_path, report_path, energy_table);
         if (*info) return cmd_info(model_path);
-        if (*bench) return cmd_bench(model_path, count, threads, repeat);
+        if (*bench) return fsvae::bench::run(load(model_path), count, threads, repeat);
     } catch (const Error& e) {
         std::fprintf(stderr, "fsvae: %s\n", e.what());
         return 1;

@@ -1,0 +1,121 @@
+// bench.cpp: see bench.hpp.
+#include "bench.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+#include "../runtime/engine.hpp"
+
+namespace fsvae::bench {
+namespace {
+
+template <class F>
+double seconds(F&& f) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Additions per second the kernels reach when nothing waits on memory: one
+// 64-float row block, in L1, accumulated over and over.
+double peak_additions_per_second(const kernels::KernelTable& K) {
+    constexpr size_t row = 64, rows = 16, reps = 200000;
+    std::vector<float> w(row * rows, 1e-7f), out(row, 0.0f);
+    std::vector<uint32_t> active(rows);
+    for (uint32_t i = 0; i < rows; ++i) active[i] = i;
+    double best = 0;
+    for (int trial = 0; trial < 3; ++trial) {
+        const double s = seconds([&] {
+            for (size_t r = 0; r < reps; ++r) K.accumulate_rows(out.data(), w.data(), active.data(), rows, row);
+        });
+        best = std::max(best, double(reps * rows * row) / s);
+    }
+    if (out[0] < 0) std::printf(" ");  // keep the work observable
+    return best;
+}
+
+}  // namespace
+
+int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t repeat) {
+    const ModelInfo& I = model->info();
+    Engine engine(model), dense_engine(model, nullptr, EngineOptions{true});
+    const int all = threads > 0 ? threads : int(std::thread::hardware_concurrency());
+    std::vector<float> images(count * I.image_size());
+    auto batch = [&](const Engine& e, int th, Counters* c) {
+        BatchOptions o;
+        o.seed = 1;
+        o.count = count;
+        o.threads = th;
+        generate_batch(e, o, images.data(), nullptr, c);
+    };
+    Counters counters;
+    batch(engine, all, &counters);  // warm-up, and the counts
+
+    Workspace ws(engine);
+    double one = 1e30, batch1 = 1e30, batch_all = 1e30, dense = 1e30;
+    for (size_t r = 0; r < repeat; ++r) {
+        // Batch 1: one image at a time on a kept workspace, as an application
+        // waiting for each image would.
+        one = std::min(one, seconds([&] {
+                  for (size_t i = 0; i < count; ++i)
+                      ws.generate(ChoiceSource(1, i, I.k, I.latent_dim), images.data());
+              }) / double(count));
+        batch1 = std::min(batch1, seconds([&] { batch(engine, 1, nullptr); }) / double(count));
+        if (all > 1) batch_all = std::min(batch_all, seconds([&] { batch(engine, all, nullptr); }) / double(count));
+        dense = std::min(dense, seconds([&] { batch(dense_engine, 1, nullptr); }) / double(count));
+    }
+    double syn = 0, macs = 0;
+    for (const LayerCounters& l : counters.layers) {
+        syn += double(l.synaptic_ops);
+        macs += double(l.dense_macs);
+    }
+    syn /= double(counters.images);
+    macs /= double(counters.images);
+    const double peak = peak_additions_per_second(engine.kernels());
+
+    std::printf("fsvae bench: %s, kernels %s, %zu images, best of %zu\n", model->origin().c_str(),
+                engine.kernels().isa, count, repeat);
+    std::printf("%-38s %10s %10s\n", "generation", "ms/image", "images/s");
+    auto row = [](const char* name, double s) {
+        std::printf("%-38s %10.3f %10.1f\n", name, 1e3 * s, 1.0 / s);
+    };
+    row("event-driven, batch 1, 1 thread", one);
+    char name[64];
+    std::snprintf(name, sizeof name, "event-driven, batch %zu, 1 thread", count);
+    row(name, batch1);
+    if (all > 1) {
+        std::snprintf(name, sizeof name, "event-driven, batch %zu, %d threads", count, all);
+        row(name, batch_all);
+    }
+    std::snprintf(name, sizeof name, "dense mode, batch %zu, 1 thread", count);
+    row(name, dense);
+    std::printf("\nratios (same run)\n");
+    std::printf("  event-driven vs dense mode, 1 thread:   %.2fx faster\n", dense / batch1);
+    if (all > 1) std::printf("  %d threads vs 1 thread, batch %zu:      %.2fx\n", all, count, batch1 / batch_all);
+    std::printf("\nwork per image\n");
+    std::printf("  synaptic ops %.3g (dense MACs %.3g, %.1f%%)\n", syn, macs, 100 * syn / macs);
+    std::printf("  achieved %.2f G additions/s (batch %zu, 1 thread)\n", syn / batch1 * 1e-9, count);
+    std::printf("  peak %.2f G additions/s (%s kernels, L1-resident rows)\n", peak * 1e-9, engine.kernels().isa);
+    std::printf("  bound synaptic ops / peak = %.3f ms/image; runtime at %.1fx the bound\n",
+                1e3 * syn / peak, batch1 / (syn / peak));
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("  peak memory (RSS) %.1f MiB\n", double(ru.ru_maxrss) / 1024.0);
+
+    std::printf("\n%-22s %9s %12s\n", "layer", "neurons", "firing rate");
+    for (size_t li : engine.spiking_layers(Mode::Generate)) {
+        const auto& s = model->layer(li).spec;
+        std::printf("%-22s %9zu %12.4f\n", s.name.c_str(), s.out.size(),
+                    double(counters.layers[li].spikes) / (double(s.out.size()) * double(counters.layers[li].steps)));
+    }
+    std::printf("%-22s %9u %12.4f\n", "latent z", I.latent_dim,
+                double(counters.latent_spikes) / (double(I.latent_dim) * I.time_steps * double(counters.images)));
+    return 0;
+}
+
+}  // namespace fsvae::bench

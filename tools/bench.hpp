@@ -1,0 +1,15 @@
+// bench.hpp: `fsvae bench`, generation speed measured in one run: latency
+// (batch 1), throughput (batch N, 1 thread and all threads), the dense mode
+// of the same kernels, achieved additions per second against a measured
+// SIMD peak, spike rates and peak memory. Figures are ratios within the run.
+#pragma once
+
+#include <memory>
+
+#include "../runtime/model.hpp"
+
+namespace fsvae::bench {
+
+int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t repeat);
+
+}  // namespace fsvae::bench
