@@ -50,6 +50,13 @@ using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired);
 // Readout: acc[i] = decay * acc[i] + m[i].
 using LeakyAccumulateFn = void (*)(float* acc, const float* m, size_t n, float decay);
 
+// Lazy evaluation of one neuron's input: init plus the n entries row[idx[i]],
+// summed in kGatherLanes interleaved partial sums (lane l takes the entries
+// i = l mod kGatherLanes, in order, from 0), then init + lane 0 + ... + lane 15.
+// The lane count is fixed, not the vector width, so every ISA gives the same bits.
+inline constexpr size_t kGatherLanes = 16;
+using GatherSumFn = float (*)(const float* row, const uint32_t* idx, size_t n, float init);
+
 // Fill: out[p * channels + c] = bias[c].
 using BroadcastFn = void (*)(float* out, const float* bias, size_t pixels, size_t channels);
 
@@ -63,6 +70,7 @@ struct KernelTable {
     FireFn fire;
     LeakyAccumulateFn leaky_accumulate;
     BroadcastFn broadcast;
+    GatherSumFn gather_sum;
 };
 
 // The scalar reference kernels.

@@ -183,10 +183,28 @@ struct Kernels {
         }
     }
 
+    static float gather_sum(const float* row, const uint32_t* idx, size_t n, float init) {
+        using I = xsimd::batch<int32_t, Arch>;
+        constexpr size_t V = kGatherLanes / W;  // vectors holding the 16 lanes
+        static_assert(kGatherLanes % W == 0, "vector width must divide the lane count");
+        B acc[V];
+        for (auto& a : acc) a = B(0.0f);
+        size_t i = 0;
+        for (; i + kGatherLanes <= n; i += kGatherLanes)
+            for (size_t v = 0; v < V; ++v)
+                acc[v] += B::gather(row, I::load_unaligned(reinterpret_cast<const int32_t*>(idx + i + v * W)));
+        alignas(64) float lane[kGatherLanes];
+        for (size_t v = 0; v < V; ++v) acc[v].store_unaligned(lane + v * W);
+        for (size_t l = 0; i + l < n; ++l) lane[l] += row[idx[i + l]];
+        float s = init;
+        for (float x : lane) s += x;
+        return s;
+    }
+
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, accumulate_rows_scaled, scatter_rows,
                                    scatter_rows_scaled, decay_bias, fire,
-                                   leaky_accumulate, broadcast};
+                                   leaky_accumulate, broadcast, gather_sum};
         return t;
     }
 };

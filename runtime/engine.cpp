@@ -20,6 +20,10 @@ Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k
                EngineOptions options)
     : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()), options_(options) {
     for (const Layer& L : model_->layers()) dense_macs_.push_back(dense_macs_per_step(L.spec));
+    if (options_.lazy_sampling && !options_.dense) {
+        prior_t_ = transpose_weights(model_->layer(model_->topology().prior[2]));
+        posterior_t_ = transpose_weights(model_->layer(model_->topology().posterior[2]));
+    }
 }
 
 std::vector<size_t> Engine::spiking_layers(Mode mode) const {
@@ -80,6 +84,10 @@ Workspace::Workspace(const Engine& engine)
     spikes_.resize(layers_.size() * I.time_steps);
     z_train_.resize(size_t(I.time_steps) * I.latent_dim);
     counters_.resize(layers_.size(), I.time_steps);
+    lazy_spikes_.resize(I.time_steps);
+    const LayerSpec& sampled = model_.layer(model_.topology().prior[2]).spec;
+    if (engine.transposed(Mode::Generate))
+        lazy_.resize(sampled.out.size(), sampled.in.size(), I.time_steps);
 }
 
 void Workspace::reset() {
@@ -130,6 +138,36 @@ void Workspace::sample(size_t last, uint32_t t) {
     counters_.latent_spikes += z_.size();
 }
 
+void Workspace::sample_lazy(size_t layer, uint32_t t, const uint32_t* events, size_t n) {
+    const ModelInfo& I = model_.info();
+    LayerCounters& C = counters_.layers[layer];
+    const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
+    lazy_.record(t, events, n);
+    choices_.choices(t, r_.data());
+    std::swap(z_prev_, z_);
+    z_.clear();
+    uint8_t* zrow = z_train_.data() + size_t(t) * I.latent_dim;
+    // Spikes found while bringing neurons up to date land on their own step.
+    std::vector<uint32_t>& per_step = lazy_spikes_;
+    std::fill(per_step.begin(), per_step.end(), 0u);
+    for (uint32_t c = 0; c < I.latent_dim; ++c) {
+        const bool bit = lazy_.fires(c * I.k + r_[c], t, K_, I.tau, I.vth, &C.synaptic_ops,
+                                     per_step.data());
+        zrow[c] = bit;
+        if (bit) z_.push_back(c);
+    }
+    if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    for (uint32_t s = 0; s <= t; ++s) {
+        spikes_[layer * I.time_steps + s] += per_step[s];
+        C.spikes += per_step[s];
+        C.spikes_per_step[s] += per_step[s];
+    }
+    C.events += n;
+    C.dense_macs += engine_.dense_macs(layer);
+    ++C.steps;
+    counters_.latent_spikes += z_.size();
+}
+
 void Workspace::decode_step(uint32_t t) {
     const Topology& T = model_.topology();
     const ModelInfo& I = model_.info();
@@ -177,6 +215,7 @@ void Workspace::prior_step(uint32_t t) {
     // z_ holds z_{t-1} here; sample() moves it to z_prev_ and writes z_t.
     const LayerState* in = &step_layer(T.prior[0], t, z_.data(), z_.size());
     in = &step_layer(T.prior[1], t, in->fired.data(), in->n_fired);
+    if (lazy_on_) return sample_lazy(T.prior[2], t, in->fired.data(), in->n_fired);
     step_layer(T.prior[2], t, in->fired.data(), in->n_fired);
     sample(T.prior[2], t);
 }
@@ -208,6 +247,7 @@ void Workspace::posterior_step(uint32_t t) {
     for (uint32_t c : z_) post_in_.push_back(I.latent_dim + c);
     in = &step_layer(T.posterior[0], t, post_in_.data(), post_in_.size());
     in = &step_layer(T.posterior[1], t, in->fired.data(), in->n_fired);
+    if (lazy_on_) return sample_lazy(T.posterior[2], t, in->fired.data(), in->n_fired);
     step_layer(T.posterior[2], t, in->fired.data(), in->n_fired);
     sample(T.posterior[2], t);
 }
@@ -216,6 +256,11 @@ void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image
     reset();
     mode_ = mode;
     choices_ = choices;
+    const Topology& T = model_.topology();
+    lazy_on_ = !force_eager_ && engine_.transposed(mode) != nullptr;
+    if (lazy_on_)
+        lazy_.begin(model_.layer(mode == Mode::Generate ? T.prior[2] : T.posterior[2]),
+                    engine_.transposed(mode));
     if (mode == Mode::Reconstruct) encode_input(image);
     ++counters_.images;
 }
@@ -244,7 +289,10 @@ void Workspace::read_trace(ImageTrace* trace) const {
 }
 
 void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* trace) {
+    // A trace records every spike, so a traced image runs every neuron.
+    force_eager_ = trace != nullptr;
     begin(Mode::Generate, choices);
+    force_eager_ = false;
     while (step()) {
     }
     read_image(out);
@@ -253,7 +301,9 @@ void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* tr
 
 void Workspace::reconstruct(const float* image, const ChoiceSource& choices, float* out,
                             ImageTrace* trace) {
+    force_eager_ = trace != nullptr;
     begin(Mode::Reconstruct, choices, image);
+    force_eager_ = false;
     while (step()) {
     }
     read_image(out);

@@ -21,6 +21,7 @@
 
 #include "../kernels/kernels.hpp"
 #include "counters.hpp"
+#include "lazy_layer.hpp"
 #include "propagate.hpp"
 #include "model.hpp"
 #include "sampler.hpp"
@@ -34,6 +35,10 @@ struct EngineOptions {
     // multiplied in) through the same kernels. Same results up to float
     // rounding; for measuring what event-driven execution saves.
     bool dense = false;
+    // Evaluate the sampled layer (the prior's or posterior's last) only for
+    // the neurons the sampler reads (lazy_layer.hpp). Costs a transposed copy
+    // of those layers' weights. Images that record a trace run every neuron.
+    bool lazy_sampling = true;
 };
 
 class Engine {
@@ -55,11 +60,18 @@ public:
     // Dense multiply-accumulates of one time step of layer i (see counters.hpp).
     uint64_t dense_macs(size_t i) const { return dense_macs_[i]; }
 
+    // The sampled layer's weights transposed (out x in); null without lazy sampling.
+    const float* transposed(Mode mode) const {
+        const auto& t = mode == Mode::Generate ? prior_t_ : posterior_t_;
+        return t.empty() ? nullptr : t.data();
+    }
+
 private:
     std::shared_ptr<const Model> model_;
     const kernels::KernelTable* kernels_;
     EngineOptions options_;
     std::vector<uint64_t> dense_macs_;
+    std::vector<float> prior_t_, posterior_t_;
 };
 
 // What one image did: spikes per model layer per step, and the latent train.
@@ -109,6 +121,8 @@ private:
     // Decoder and readout for step t, from the current z_t.
     void decode_step(uint32_t t);
     void prior_step(uint32_t t);
+    // The sampled layer's step and the sampling, lazily (see lazy_layer.hpp).
+    void sample_lazy(size_t layer, uint32_t t, const uint32_t* events, size_t n);
     void posterior_step(uint32_t t);
     void encode_input(const float* image);
 
@@ -137,6 +151,10 @@ private:
     Counters counters_;
     bool timing_ = false;
     Mode mode_ = Mode::Generate;
+    LazyLayer lazy_;
+    std::vector<uint32_t> lazy_spikes_;  // per step, found by one lazy step
+    bool lazy_on_ = false;       // this image samples lazily
+    bool force_eager_ = false;   // set while an image records a trace
     ChoiceSource choices_{0, 0, 1, 1};
     uint32_t t_ = 0;
 };

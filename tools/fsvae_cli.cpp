@@ -142,7 +142,11 @@ int cmd_profile(const std::string& model_path, const std::string& mode, const st
     run.threads = threads;
     run.input = input;
     run.energy_table = energy_table;
-    fsvae::Engine engine(model);
+    // The profile reports the model's full activity: every neuron of the
+    // sampled layer runs (no lazy sampling).
+    fsvae::EngineOptions full;
+    full.lazy_sampling = false;
+    fsvae::Engine engine(model, nullptr, full);
     fsvae::BatchOptions o;
     o.seed = seed;
     o.threads = threads;
