@@ -9,7 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include <random>
+
 #include "../runtime/engine.hpp"
+#include "../runtime/propagate.hpp"
 
 namespace fsvae::bench {
 namespace {
@@ -115,6 +118,54 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
     }
     std::printf("%-22s %9u %12.4f\n", "latent z", I.latent_dim,
                 double(counters.latent_spikes) / (double(I.latent_dim) * I.time_steps * double(counters.images)));
+    return 0;
+}
+
+int crossover(std::shared_ptr<const Model> model, size_t repeat) {
+    const kernels::KernelTable& K = kernels::select_kernels();
+    std::printf("fsvae bench --crossover: %s, kernels %s, us per step (best of %zu)\n",
+                model->origin().c_str(), K.isa, repeat);
+    const double rates[] = {0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+    std::printf("%-22s", "layer \\ input rate");
+    for (double r : rates) std::printf(" %11.2f", r);
+    std::printf("   crossover\n");
+    std::mt19937 rng(7);
+    const Engine engine(model);
+    for (size_t li : engine.layers(Mode::Generate)) {
+        const Layer& L = model->layer(li);
+        const LayerSpec& s = L.spec;
+        std::vector<float> target(s.out.size()), values(s.in.size());
+        std::vector<uint32_t> dst(max_pairs(s) + 1), src(dst.size()), len(dst.size()), chan(s.in.c);
+        std::vector<float> scale(dst.size()), patch(max_patch_floats(s) + 1);
+        const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
+        std::printf("%-22s", s.name.c_str());
+        double cross = -1;
+        for (double r : rates) {
+            std::vector<uint32_t> events;
+            std::bernoulli_distribution fire(r);
+            for (uint32_t i = 0; i < s.in.size(); ++i)
+                if (fire(rng)) events.push_back(i);
+            double ev = 1e30, de = 1e30;
+            const int reps = 20;
+            for (size_t t = 0; t < repeat; ++t) {
+                ev = std::min(ev, seconds([&] {
+                    for (int i = 0; i < reps; ++i)
+                        propagate_events(L, K, events.data(), events.size(), target.data(), sc);
+                }) / reps);
+                de = std::min(de, seconds([&] {
+                    for (int i = 0; i < reps; ++i)
+                        propagate_dense(L, K, events.data(), events.size(), target.data(), sc, values.data());
+                }) / reps);
+            }
+            std::printf(" %5.1f/%-5.1f", 1e6 * ev, 1e6 * de);
+            if (cross < 0 && de < ev) cross = r;
+        }
+        if (cross < 0)
+            std::printf("   none (events win at every rate)\n");
+        else
+            std::printf("   %.2f\n", cross);
+    }
+    std::printf("cells: event-driven/dense microseconds for one step of the layer\n");
     return 0;
 }
 

@@ -12,4 +12,8 @@ namespace fsvae::bench {
 
 int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t repeat);
 
+// Per layer, the time of one step's propagation, event-driven vs dense, at
+// input rates 0.05 .. 1 (random inputs), and the rate above which dense wins.
+int crossover(std::shared_ptr<const Model> model, size_t repeat);
+
 }  // namespace fsvae::bench

@@ -282,6 +282,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(size_t(1), size_t(1) << 16));
     bench->add_option("--threads", threads, "threads for the multi-thread runs (0: all cores)")
         ->check(CLI::Range(0, 1024));
+    bool crossover = false;
+    bench->add_flag("--crossover", crossover,
+                    "per layer: event-driven vs dense step time across input rates");
     bench->add_option("--repeat", repeat, "timed repeats; the best is reported")
         ->check(CLI::Range(size_t(1), size_t(1000)));
 
@@ -303,7 +306,9 @@ int main(int argc, char** argv) {
                                mode == "reconstruct" && !prof->count("--count") ? 0 : count, seed,
                                threads, json_path, report_path, energy_table);
         if (*info) return cmd_info(model_path);
-        if (*bench) return fsvae::bench::run(load(model_path), count, threads, repeat);
+        if (*bench)
+            return crossover ? fsvae::bench::crossover(load(model_path), repeat)
+                             : fsvae::bench::run(load(model_path), count, threads, repeat);
     } catch (const Error& e) {
         std::fprintf(stderr, "fsvae: %s\n", e.what());
         return 1;
