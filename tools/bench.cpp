@@ -49,18 +49,19 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
     Engine engine(model), dense_engine(model, nullptr, EngineOptions{true});
     const int all = threads > 0 ? threads : int(std::thread::hardware_concurrency());
     std::vector<float> images(count * I.image_size());
-    auto batch = [&](const Engine& e, int th, Counters* c) {
+    auto batch = [&](const Engine& e, int th, Counters* c, bool timing = false) {
         BatchOptions o;
         o.seed = 1;
         o.count = count;
         o.threads = th;
+        o.timing = timing;
         generate_batch(e, o, images.data(), nullptr, c);
     };
     Counters counters;
     batch(engine, all, &counters);  // warm-up, and the counts
 
     Workspace ws(engine);
-    double one = 1e30, batch1 = 1e30, batch_all = 1e30, dense = 1e30;
+    double one = 1e30, batch1 = 1e30, batch_all = 1e30, dense = 1e30, timed = 1e30;
     for (size_t r = 0; r < repeat; ++r) {
         // Batch 1: one image at a time on a kept workspace, as an application
         // waiting for each image would.
@@ -71,6 +72,7 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
         batch1 = std::min(batch1, seconds([&] { batch(engine, 1, nullptr); }) / double(count));
         if (all > 1) batch_all = std::min(batch_all, seconds([&] { batch(engine, all, nullptr); }) / double(count));
         dense = std::min(dense, seconds([&] { batch(dense_engine, 1, nullptr); }) / double(count));
+        timed = std::min(timed, seconds([&] { batch(engine, 1, nullptr, true); }) / double(count));
     }
     double syn = 0, macs = 0;
     for (const LayerCounters& l : counters.layers) {
@@ -97,9 +99,12 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
     }
     std::snprintf(name, sizeof name, "dense mode, batch %zu, 1 thread", count);
     row(name, dense);
+    std::snprintf(name, sizeof name, "  with per-layer timing, 1 thread");
+    row(name, timed);
     std::printf("\nratios (same run)\n");
     std::printf("  event-driven vs dense mode, 1 thread:   %.2fx faster\n", dense / batch1);
     if (all > 1) std::printf("  %d threads vs 1 thread, batch %zu:      %.2fx\n", all, count, batch1 / batch_all);
+    std::printf("  per-layer timing overhead:              %+.1f%%\n", 100 * (timed / batch1 - 1));
     std::printf("\nwork per image\n");
     std::printf("  synaptic ops %.3g (dense MACs %.3g, %.1f%%)\n", syn, macs, 100 * syn / macs);
     std::printf("  achieved %.2f G additions/s (batch %zu, 1 thread)\n", syn / batch1 * 1e-9, count);
