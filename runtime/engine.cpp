@@ -56,17 +56,20 @@ Workspace::Workspace(const Engine& engine)
     : engine_(engine), model_(engine.model()), K_(engine.kernels()) {
     const ModelInfo& I = model_.info();
     size_t pairs = 0, patch = 0, chans = 0, inputs = 0;
+    const bool dense = engine.options().dense;
     layers_.resize(model_.layers().size());
     for (size_t i = 0; i < layers_.size(); ++i) {
         const LayerSpec& s = model_.layer(i).spec;
         layers_[i].u.assign(s.out.size(), 0.0f);
         if (s.spiking) layers_[i].fired.assign(s.out.size(), 0);
-        pairs = std::max(pairs, max_pairs(s));
+        // The first encoder layer always takes real values (propagate_values).
+        const bool values = dense || i == model_.topology().encoder[0];
+        pairs = std::max(pairs, max_pairs(s, values));
         patch = std::max(patch, max_patch_floats(s));
         chans = std::max(chans, size_t(s.in.c));
         inputs = std::max(inputs, s.in.size());
     }
-    if (engine.options().dense) dense_values_.resize(inputs);
+    if (dense) dense_values_.resize(inputs);
     patch_.resize(patch);
     chan_.resize(chans);
     pair_dst_.resize(pairs);

@@ -127,9 +127,15 @@ uint64_t gather_conv_transpose(const Layer& L, const uint32_t* events, size_t n,
 
 }  // namespace
 
-size_t max_pairs(const LayerSpec& s) {
+size_t max_pairs(const LayerSpec& s, bool dense) {
     if (s.kind == LayerKind::Linear) return 0;
-    return s.in.size() * s.kernel * s.kernel;
+    // Per input element and tap: strided convolutions, real-valued inputs,
+    // and the dense mode (propagate_values).
+    if (s.kind == LayerKind::Conv || dense) return s.in.size() * s.kernel * s.kernel;
+    // A transposed convolution adds one span per active pixel and kernel row,
+    // or gathers without spans.
+    if (s.out.c <= kGatherMaxChannels) return 0;
+    return size_t(s.in.h) * s.in.w * s.kernel;
 }
 
 size_t max_patch_floats(const LayerSpec& s) {

@@ -24,8 +24,9 @@ struct PairScratch {
     uint32_t* chan;
 };
 
-// Upper bound on the (destination, row) spans one step of this layer can need.
-size_t max_pairs(const LayerSpec& s);
+// Upper bound on the (destination, row) spans one step of this layer can
+// need, event-driven or (dense) through propagate_values.
+size_t max_pairs(const LayerSpec& s, bool dense);
 // Floats of per-pixel patches one step of a transposed convolution can need.
 size_t max_patch_floats(const LayerSpec& s);
 

@@ -153,7 +153,7 @@ int crossover(std::shared_ptr<const Model> model, size_t repeat) {
         const Layer& L = model->layer(li);
         const LayerSpec& s = L.spec;
         std::vector<float> target(s.out.size()), values(s.in.size());
-        std::vector<uint32_t> dst(max_pairs(s) + 1), src(dst.size()), len(dst.size()), chan(s.in.c);
+        std::vector<uint32_t> dst(max_pairs(s, true) + 1), src(dst.size()), len(dst.size()), chan(s.in.c);
         std::vector<float> scale(dst.size()), patch(max_patch_floats(s) + 1);
         const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
         std::printf("%-22s", s.name.c_str());
