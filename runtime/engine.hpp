@@ -38,7 +38,10 @@ struct EngineOptions {
     // Evaluate the sampled layer (the prior's or posterior's last) only for
     // the neurons the sampler reads (lazy_layer.hpp). Costs a transposed copy
     // of those layers' weights. Images that record a trace run every neuron.
-    bool lazy_sampling = true;
+    // Off by default: it performs a third of that layer's additions, but its
+    // scattered reads made generation slower on the machines measured
+    // (`fsvae bench` reports both).
+    bool lazy_sampling = false;
 };
 
 class Engine {
@@ -50,6 +53,7 @@ public:
     const EngineOptions& options() const { return options_; }
 
     const Model& model() const { return *model_; }
+    const std::shared_ptr<const Model>& model_ptr() const { return model_; }
     const kernels::KernelTable& kernels() const { return *kernels_; }
 
     // The spiking layers a mode runs, in dataflow order (indices into model().layers()).

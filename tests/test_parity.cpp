@@ -39,7 +39,10 @@ void check_parity(const std::string& golden_file, Mode mode) {
         const bool dense = run == 2 * n_tables;
         const bool traced = dense || run % 2 == 0;
         const kernels::KernelTable* table = dense ? tables[0] : tables[run / 2];
-        Engine engine(model, table, EngineOptions{dense});
+        EngineOptions options;
+        options.dense = dense;
+        options.lazy_sampling = !traced;
+        Engine engine(model, table, options);
         Workspace ws(engine);
         size_t diff = 0, total = 0, exact_images = 0;
         for (size_t i = 0; i < g.images.size(); ++i) {
