@@ -1,6 +1,8 @@
-// image_input.cpp: the IDX, PNG and .npy readers behind read_images, and the
-// conversion of 8-bit pixels to model inputs. Every size a file declares is
-// checked against the bytes the file actually holds before anything is
+// image_input.cpp: the IDX, PNG and .npy readers behind read_images and
+// read_images_from_memory, and the conversion of 8-bit pixels to model
+// inputs. The readers see bytes through a Source (a file read on demand, or a
+// buffer), so both entry points share every check. Every size a file declares
+// is checked against the bytes the file actually holds before anything is
 // allocated, and memory grows only with data actually read.
 #include "image_input.hpp"
 
@@ -62,12 +64,24 @@ std::string hw(uint64_t h, uint64_t w) { return std::to_string(h) + "x" + std::t
 // a * b, or false if it does not fit in 64 bits.
 bool mul(uint64_t a, uint64_t b, uint64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
 
-// ---- files ------------------------------------------------------------------
+// ---- bytes -------------------------------------------------------------------
 
-// A whole-file view for random access: size first, bytes on demand.
-class File {
+// Random access to an input's bytes, wherever they are: a file, read on
+// demand, or a caller's buffer.
+class Source {
 public:
-    explicit File(const std::string& path) : path_(path) {
+    virtual ~Source() = default;
+    uint64_t size() const { return size_; }
+    // Exactly n bytes at offset; callers have checked they lie in the input.
+    virtual void read(uint64_t offset, void* dst, size_t n) = 0;
+
+protected:
+    uint64_t size_ = 0;
+};
+
+class FileSource final : public Source {
+public:
+    explicit FileSource(const std::string& path) : path_(path) {
         std::error_code ec;
         if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not an image file");
         f_ = std::fopen(path.c_str(), "rb");
@@ -77,14 +91,11 @@ public:
         if (end < 0) fail(path, std::string("cannot read: ") + std::strerror(errno));
         size_ = uint64_t(end);
     }
-    ~File() { std::fclose(f_); }
-    File(const File&) = delete;
-    File& operator=(const File&) = delete;
+    ~FileSource() override { std::fclose(f_); }
+    FileSource(const FileSource&) = delete;
+    FileSource& operator=(const FileSource&) = delete;
 
-    uint64_t size() const { return size_; }
-
-    // Exactly n bytes at offset; callers have checked they lie in the file.
-    void read(uint64_t offset, void* dst, size_t n) {
+    void read(uint64_t offset, void* dst, size_t n) override {
         if (n == 0) return;
         if (fseeko(f_, off_t(offset), SEEK_SET) != 0 || std::fread(dst, 1, n, f_) != n)
             fail(path_, std::string("cannot read: ") +
@@ -94,33 +105,70 @@ public:
 private:
     std::string path_;
     std::FILE* f_ = nullptr;
-    uint64_t size_ = 0;
 };
 
-// Sequential reads through zlib, which decompresses gzip and passes a plain
-// file through unchanged, so IDX has one reading path either way.
-class GzReader {
+class MemorySource final : public Source {
 public:
-    GzReader(const std::string& path, bool gzip) : path_(path), gzip_(gzip) {
-        gz_ = gzopen(path.c_str(), "rb");
-        if (!gz_) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    MemorySource(const std::string& origin, const void* data, size_t size)
+        : origin_(origin), data_(static_cast<const uint8_t*>(data)) {
+        if (data_ == nullptr && size != 0) fail(origin, "no data (null buffer)");
+        size_ = size;
     }
-    ~GzReader() { gzclose(gz_); }
-    GzReader(const GzReader&) = delete;
-    GzReader& operator=(const GzReader&) = delete;
+    void read(uint64_t offset, void* dst, size_t n) override {
+        if (n == 0) return;
+        // Callers check bounds; this keeps a slip from reading past the buffer.
+        if (offset > size_ || n > size_ - offset) fail(origin_, "read past the end of the data");
+        std::memcpy(dst, data_ + offset, n);
+    }
+
+private:
+    const std::string& origin_;
+    const uint8_t* data_;
+};
+
+// An IDX file's bytes in order, inflated when they are gzip. Mirrors zlib's
+// gzread, which this replaced so that memory buffers read the same way:
+// concatenated gzip members are one stream, and bytes after the last member
+// that do not start another are ignored.
+class IdxStream {
+public:
+    IdxStream(const std::string& origin, Source& src, bool gzip)
+        : origin_(origin), src_(src), gzip_(gzip) {
+        if (gzip_) {
+            if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) fail(origin, "cannot start zlib");
+            inflating_ = true;
+            buf_.resize(kBuffer);
+        }
+    }
+    ~IdxStream() {
+        if (inflating_) inflateEnd(&zs_);
+    }
+    IdxStream(const IdxStream&) = delete;
+    IdxStream& operator=(const IdxStream&) = delete;
 
     // Up to n bytes; fewer only at the clean end of the data.
     size_t read(uint8_t* dst, size_t n) {
+        if (!gzip_) {
+            const size_t got = size_t(std::min<uint64_t>(n, src_.size() - pos_));
+            src_.read(pos_, dst, got);
+            pos_ += got;
+            return got;
+        }
         size_t total = 0;
-        while (total < n) {
-            const unsigned chunk = unsigned(std::min<size_t>(n - total, size_t(1) << 30));
-            const int got = gzread(gz_, dst + total, chunk);
-            if (got > 0) {
-                total += size_t(got);
-                continue;
+        while (total < n && !ended_) {
+            if (zs_.avail_in == 0 && !refill())
+                fail(origin_, "truncated gzip data (unexpected end of file)");
+            const size_t want = std::min<size_t>(n - total, size_t(1) << 30);
+            zs_.next_out = dst + total;
+            zs_.avail_out = uInt(want);
+            const int ret = inflate(&zs_, Z_NO_FLUSH);
+            total += want - zs_.avail_out;
+            if (ret == Z_STREAM_END) {
+                next_member();
+            } else if (ret != Z_OK && !(ret == Z_BUF_ERROR && zs_.avail_in == 0)) {
+                fail(origin_, std::string("corrupt gzip data (") +
+                                  (zs_.msg ? zs_.msg : "compressed data error") + ")");
             }
-            check_error();
-            break;  // clean end of the stream
         }
         return total;
     }
@@ -146,22 +194,39 @@ public:
     }
 
 private:
-    void check_error() {
-        int errnum = Z_OK;
-        const char* msg = gzerror(gz_, &errnum);
-        if (errnum == Z_OK) return;
-        if (errnum == Z_ERRNO) fail(path_, std::string("cannot read: ") + std::strerror(errno));
-        // zlib's message starts with the path it was given; say it once.
-        std::string what = msg ? msg : "";
-        if (what.rfind(path_ + ": ", 0) == 0) what.erase(0, path_.size() + 2);
-        if (errnum == Z_BUF_ERROR)
-            fail(path_, "truncated gzip data (" + what + ")");
-        fail(path_, std::string(gzip_ ? "corrupt gzip data (" : "read error (") + what + ")");
+    static constexpr size_t kBuffer = size_t(1) << 16;
+
+    // Moves what zlib has not consumed to the front of the buffer and reads
+    // more behind it; false if the input has no more.
+    bool refill() {
+        const size_t keep = zs_.avail_in;
+        if (keep) std::memmove(buf_.data(), zs_.next_in, keep);
+        const size_t more = size_t(std::min<uint64_t>(buf_.size() - keep, src_.size() - pos_));
+        src_.read(pos_, buf_.data() + keep, more);
+        pos_ += more;
+        zs_.next_in = buf_.data();
+        zs_.avail_in = uInt(keep + more);
+        return more > 0;
     }
 
-    std::string path_;
+    // After a member's end: go on if another member follows, else stop.
+    void next_member() {
+        if (zs_.avail_in < 2) refill();
+        if (zs_.avail_in >= 2 && zs_.next_in[0] == 0x1f && zs_.next_in[1] == 0x8b) {
+            inflateReset(&zs_);
+        } else {
+            ended_ = true;
+        }
+    }
+
+    const std::string& origin_;
+    Source& src_;
     bool gzip_;
-    gzFile gz_ = nullptr;
+    uint64_t pos_ = 0;
+    z_stream zs_{};
+    bool inflating_ = false;
+    bool ended_ = false;
+    std::vector<uint8_t> buf_;
 };
 
 // ---- pixels to model inputs -------------------------------------------------
@@ -240,9 +305,9 @@ const char* idx_type_name(uint8_t t) {
     }
 }
 
-ImageBatch read_idx(const std::string& path, const File& file, bool gzip, ImageBatch batch,
+ImageBatch read_idx(const std::string& path, Source& file, bool gzip, ImageBatch batch,
                     size_t max_images) {
-    GzReader in(path, gzip);
+    IdxStream in(path, file, gzip);
     uint8_t magic[4];
     const size_t got_magic = in.read(magic, 4);
     if (got_magic < 4)
@@ -318,13 +383,39 @@ ImageBatch read_idx(const std::string& path, const File& file, bool gzip, ImageB
 // image can take (8192 x 8192).
 constexpr uint64_t kMaxPngPixels = uint64_t(1) << 26;
 
-ImageBatch read_png(const std::string& path, File& file, ImageBatch batch) {
+// Walks the chunks up to IEND, checking that each one's declared length lies
+// inside the file. stb_image allocates for an IDAT chunk's declared length
+// (rounded up to a power of two) before it reads it, so an 86-byte file could
+// otherwise make it ask for 2 GiB.
+void check_png_chunks(const std::string& path, const std::vector<uint8_t>& bytes) {
+    size_t at = 8;
+    while (bytes.size() - at >= 8) {
+        const uint64_t len = uint64_t(bytes[at]) << 24 | uint64_t(bytes[at + 1]) << 16 |
+                             uint64_t(bytes[at + 2]) << 8 | uint64_t(bytes[at + 3]);
+        const std::string type(reinterpret_cast<const char*>(bytes.data()) + at + 4, 4);
+        if (len + 12 > bytes.size() - at)
+            fail(path, "malformed or truncated PNG (" + printable(type) + " chunk of " +
+                           std::to_string(len) + " bytes runs past the end of the file)");
+        if (type == "IEND") return;
+        at += size_t(len) + 12;
+    }
+}
+
+ImageBatch read_png(const std::string& path, Source& file, ImageBatch batch) {
     if (file.size() > uint64_t(INT32_MAX)) fail(path, "PNG file is over 2 GiB");
     std::vector<uint8_t> bytes(size_t(file.size()));
     file.read(0, bytes.data(), bytes.size());
+    // The first four bytes chose PNG; say so when the rest of the signature
+    // is wrong (stb_image would only say "unknown image type").
+    static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (bytes.size() < 8 || std::memcmp(bytes.data(), kSignature, 8) != 0)
+        fail(path, "malformed PNG (bad signature: " + hex_bytes(bytes.data(), std::min<size_t>(bytes.size(), 8)) + ")");
+    check_png_chunks(path, bytes);
     int w = 0, h = 0, comp = 0;
+    // stb's reason here is always "unknown image type" (its last format's
+    // probe), whatever was wrong with the PNG header.
     if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp))
-        fail(path, std::string("malformed PNG (") + printable(stbi_failure_reason()) + ")");
+        fail(path, "malformed PNG (its header is corrupt or truncated)");
     if (w <= 0 || h <= 0) fail(path, "malformed PNG (empty image)");
     if (uint64_t(w) * uint64_t(h) > kMaxPngPixels)
         fail(path, "PNG is " + hw(uint64_t(h), uint64_t(w)) + ", over the limit of " +
@@ -445,7 +536,7 @@ private:
 // numpy itself refuses headers over 10000 bytes by default.
 constexpr uint64_t kMaxNpyHeader = uint64_t(1) << 20;
 
-ImageBatch read_npy(const std::string& path, File& file, ImageBatch batch, size_t max_images) {
+ImageBatch read_npy(const std::string& path, Source& file, ImageBatch batch, size_t max_images) {
     uint8_t prefix[12] = {};
     if (file.size() < 10) fail(path, "truncated .npy header: " + std::to_string(file.size()) + " bytes");
     file.read(0, prefix, std::min<uint64_t>(file.size(), 12));
@@ -537,15 +628,9 @@ ImageBatch read_npy(const std::string& path, File& file, ImageBatch batch, size_
     return batch;
 }
 
-}  // namespace
-
-ImageBatch read_images(const std::string& path, size_t channels, size_t height, size_t width,
-                       size_t max_images) {
-    if (channels != 1 && channels != 3)
-        fail(path, "the model expects " + std::to_string(channels) + " channels; only 1 or 3 are supported");
-    if (height == 0 || width == 0)
-        fail(path, "the model expects " + hw(height, width) + " images");
-    File file(path);
+// Checks the model's side, then reads by the format the first bytes name.
+ImageBatch read_source(const std::string& path, Source& file, size_t channels, size_t height,
+                       size_t width, size_t max_images) {
     if (file.size() == 0) fail(path, "empty file");
     uint8_t magic[8] = {};
     const size_t seen = size_t(std::min<uint64_t>(file.size(), 8));
@@ -566,6 +651,30 @@ ImageBatch read_images(const std::string& path, size_t channels, size_t height, 
         return read_idx(path, file, false, batch, max_images);
     fail(path, "unknown image format (first bytes " + hex_bytes(magic, seen) +
                    "); expected IDX (plain or gzip), PNG or .npy");
+}
+
+void check_model_side(const std::string& path, size_t channels, size_t height, size_t width) {
+    if (channels != 1 && channels != 3)
+        fail(path, "the model expects " + std::to_string(channels) + " channels; only 1 or 3 are supported");
+    if (height == 0 || width == 0)
+        fail(path, "the model expects " + hw(height, width) + " images");
+}
+
+}  // namespace
+
+ImageBatch read_images(const std::string& path, size_t channels, size_t height, size_t width,
+                       size_t max_images) {
+    check_model_side(path, channels, height, width);
+    FileSource file(path);
+    return read_source(path, file, channels, height, width, max_images);
+}
+
+ImageBatch read_images_from_memory(const void* data, size_t size, const std::string& origin,
+                                   size_t channels, size_t height, size_t width,
+                                   size_t max_images) {
+    check_model_side(origin, channels, height, width);
+    MemorySource bytes(origin, data, size);
+    return read_source(origin, bytes, channels, height, width, max_images);
 }
 
 }  // namespace fsvae

@@ -32,4 +32,10 @@ struct ImageBatch {
 ImageBatch read_images(const std::string& path, size_t channels, size_t height, size_t width,
                        size_t max_images = 0);
 
+// The same from a file's contents in memory, read only during the call;
+// `origin` stands for the path in messages ("<origin>: <problem>").
+ImageBatch read_images_from_memory(const void* data, size_t size, const std::string& origin,
+                                   size_t channels, size_t height, size_t width,
+                                   size_t max_images = 0);
+
 }  // namespace fsvae

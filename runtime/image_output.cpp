@@ -68,7 +68,9 @@ Grid make_grid(const float* images, size_t n, size_t c, size_t h, size_t w, size
             for (size_t y = 0; y < h; ++y)
                 for (size_t x = 0; x < w; ++x) {
                     const float v = (img[(ch * h + y) * w + x] + 1.0f) / 2.0f;
-                    const float b = std::clamp(v * 255.0f + 0.5f, 0.0f, 255.0f);
+                    // NaN would pass through clamp, and converting it is
+                    // undefined; it becomes 0, as torch's uint8 cast gives.
+                    const float b = std::isnan(v) ? 0.0f : std::clamp(v * 255.0f + 0.5f, 0.0f, 255.0f);
                     g.pixels[((gy + y) * g.width + gx + x) * c + ch] = uint8_t(b);
                 }
     }

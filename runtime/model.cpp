@@ -4,6 +4,8 @@
 #include "model.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -20,6 +22,25 @@ namespace fb = fsvae::format;
     throw Error(origin + ": " + what);
 }
 
+// A name taken from the file, safe in a one-line message: anything but
+// printable ASCII (a NUL would cut the line short, an escape would reach the
+// terminal) as \xNN, and at most 64 characters.
+std::string printable(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size() && i < 64; ++i) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c < 0x7f) {
+            out += char(c);
+        } else {
+            char buf[5];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        }
+    }
+    if (s.size() > 64) out += "...";
+    return out;
+}
+
 std::string shape_str(const Shape3& s) {
     std::ostringstream o;
     o << s.c << "x" << s.h << "x" << s.w;
@@ -32,9 +53,26 @@ constexpr uint32_t kMaxTimeSteps = 4096;
 constexpr uint32_t kMaxK = 4096;
 constexpr uint32_t kMaxLatent = 65536;
 
+// Finite weights can still overflow: a membrane adds up to 2^17 weights a
+// step for up to 4096 steps, and an infinite readout current becomes NaN at
+// the next step (0 * inf, or inf - inf), which is then written out as an
+// image. With every weight and bias within this bound no sum can exceed
+// about 1e29, far from FLT_MAX (3.4e38); trained weights are O(1).
+constexpr float kMaxMagnitude = 1e20f;
+
+std::string number(float v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", double(v));
+    return buf;
+}
+
 }  // namespace
 
 std::shared_ptr<const Model> Model::load_file(const std::string& path) {
+    // A directory opens like a file on Linux; say what it is rather than
+    // report whatever size its seek returns.
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a model file");
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) fail(path, "cannot open model file");
     const std::streamoff end = in.tellg();
@@ -56,6 +94,9 @@ std::shared_ptr<const Model> Model::load_file(const std::string& path) {
 std::shared_ptr<const Model> Model::from_buffer(const void* data, size_t size,
                                                 const std::string& origin) {
     if (data == nullptr || size == 0) fail(origin, "model buffer is empty");
+    // Weights and fields are read in place as floats and 32-bit integers.
+    if (reinterpret_cast<uintptr_t>(data) % alignof(uint32_t) != 0)
+        fail(origin, "model buffer is not 4-byte aligned; FlatBuffers reads it in place");
     std::shared_ptr<Model> m(new Model());
     m->data_ = static_cast<const uint8_t*>(data);
     m->size_ = size;
@@ -133,13 +174,14 @@ void Model::parse(const std::string& origin) {
     std::map<std::string, const fb::Layer*> by_name;
     for (const fb::Layer* fl : *fm->layers()) {
         const std::string name = fl->name()->str();
-        if (!by_name.emplace(name, fl).second) fail(origin, "layer \"" + name + "\" appears twice");
+        if (!by_name.emplace(name, fl).second)
+            fail(origin, "layer \"" + printable(name) + "\" appears twice");
     }
     for (const auto& [name, fl] : by_name) {
         bool expected = false;
         for (const LayerSpec& s : arch.layers) expected |= s.name == name;
         if (!expected)
-            fail(origin, "unexpected layer \"" + name + "\" for a " + variant_name(I.variant) +
+            fail(origin, "unexpected layer \"" + printable(name) + "\" for a " + variant_name(I.variant) +
                              " model");
     }
 
@@ -181,12 +223,17 @@ void Model::parse(const std::string& origin) {
         L.spec.bn_alpha = fl->bn_alpha();
         L.weight = fl->weight()->data();
         L.bias = fl->bias()->data();
-        for (size_t i = 0; i < s.weight_size(); ++i)
-            if (!std::isfinite(L.weight[i]))
-                fail(origin, where + "weight " + std::to_string(i) + " is not finite");
-        for (size_t i = 0; i < s.bias_size(); ++i)
-            if (!std::isfinite(L.bias[i]))
-                fail(origin, where + "bias " + std::to_string(i) + " is not finite");
+        auto check_values = [&](const float* v, size_t n, const char* what) {
+            for (size_t i = 0; i < n; ++i) {
+                if (std::fabs(v[i]) <= kMaxMagnitude) continue;
+                if (!std::isfinite(v[i]))
+                    fail(origin, where + what + " " + std::to_string(i) + " is not finite");
+                fail(origin, where + what + " " + std::to_string(i) + " is " + number(v[i]) +
+                                 ", beyond the +-1e20 within which no sum of the step loop can overflow");
+            }
+        };
+        check_values(L.weight, s.weight_size(), "weight");
+        check_values(L.bias, s.bias_size(), "bias");
         layers_.push_back(L);
     }
 }

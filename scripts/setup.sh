@@ -3,7 +3,7 @@
 # nothing is downloaded when all are present), then configures and builds.
 # Usage: scripts/setup.sh [--test-tools] [BUILD_DIR]   (default: build)
 #   --test-tools  also what only the tests need (headless Chromium for the
-#                 profile report check)
+#                 profile report check, clang for scripts/hardening.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEST_TOOLS=0
@@ -23,7 +23,8 @@ PACKAGES=(
   dataset-fashion-mnist
 )
 
-[ "$TEST_TOOLS" -eq 1 ] && PACKAGES+=(chromium)
+# clang with its libFuzzer and sanitizer runtimes: scripts/hardening.sh
+[ "$TEST_TOOLS" -eq 1 ] && PACKAGES+=(chromium clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,201 @@
+// Output failures: a full disk, a file-size limit and destinations that cannot
+// be written give one clear error, and never a partial output file or a
+// damaged existing one (outputs go to a temporary file renamed into place).
+#include <doctest/doctest.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <algorithm>
+
+#include "../runtime/atomic_file.hpp"
+#include "../runtime/error.hpp"
+#include "../runtime/image_output.hpp"
+#include "support.hpp"
+
+using namespace fsvae;
+using namespace fsvae::test;
+
+namespace {
+
+// 64 images of 32x32: 256 KiB as .npy, about 70 KiB as a PNG grid (the
+// values are noise, so it does not compress), over the limits below.
+const std::vector<float>& big_batch() {
+    static const std::vector<float> v = [] {
+        std::vector<float> x(64 * 32 * 32);
+        uint32_t s = 1;
+        for (float& f : x) {
+            s = s * 1664525u + 1013904223u;
+            f = float(s >> 8) / float(1u << 23) - 1.0f;
+        }
+        return x;
+    }();
+    return v;
+}
+
+// The message write_images throws ("" if it succeeded).
+std::string write_error(const std::string& path) {
+    try {
+        write_images(path, big_batch().data(), 64, 1, 32, 32);
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+// Runs write_error in a child whose files may not grow past `limit` bytes
+// (RLIMIT_FSIZE), with SIGXFSZ ignored so the write fails with EFBIG as on
+// a full disk instead of killing the process. Returns the child's message.
+std::string write_error_with_file_size_limit(const std::string& path, rlim_t limit) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        std::signal(SIGXFSZ, SIG_IGN);
+        const rlimit r{limit, limit};
+        std::string msg = setrlimit(RLIMIT_FSIZE, &r) == 0 ? write_error(path) : "setrlimit failed";
+        if (msg.empty()) msg = "(no error)";
+        const ssize_t n = write(fds[1], msg.data(), msg.size());
+        _exit(n == ssize_t(msg.size()) ? 0 : 1);
+    }
+    close(fds[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) msg.append(buf, size_t(n));
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    return msg;
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+    std::vector<std::string> v;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) v.push_back(e.path().filename());
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
+// A 64 KiB tmpfs for the test's life; `mounted` false where mounting is not
+// allowed (not root, or no CAP_SYS_ADMIN in a container).
+struct SmallTmpfs {
+    TempDir dir;
+    bool mounted = false;
+    std::string why;
+    SmallTmpfs() {
+        mounted = mount("tmpfs", dir.path.c_str(), "tmpfs", 0, "size=64k") == 0;
+        if (!mounted) why = std::strerror(errno);
+    }
+    ~SmallTmpfs() {
+        if (mounted) umount2(dir.path.c_str(), MNT_DETACH);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("output: a full disk (file size limit) fails cleanly and keeps the existing file") {
+    TempDir dir;
+    const std::string fresh = dir.file("fresh.npy");
+    CHECK(write_error_with_file_size_limit(fresh, 16 * 1024) ==
+          fresh + ": cannot write output: " + std::strerror(EFBIG));
+    CHECK(!std::filesystem::exists(fresh));
+
+    const std::string existing = dir.file("existing.png");
+    const std::vector<uint8_t> old = {0x89, 'P', 'N', 'G', 1, 2, 3};
+    write_bytes(existing, old);
+    CHECK(write_error_with_file_size_limit(existing, 1024) ==
+          existing + ": cannot write output: " + std::strerror(EFBIG));
+    CHECK(read_bytes(existing) == old);
+    CHECK(names_in(dir.path) == std::vector<std::string>{"existing.png"});  // no temporary left
+}
+
+TEST_CASE("output: a full disk (64 KiB tmpfs) fails cleanly and keeps the existing file") {
+    SmallTmpfs fs;
+    if (!fs.mounted) {
+        MESSAGE("skipped: cannot mount a tmpfs here (" << fs.why
+                << "); the file-size-limit test above covers the same path");
+        return;
+    }
+    const std::string out = fs.dir.file("out.npy");
+    const std::vector<uint8_t> old(1000, 7);
+    write_bytes(out, old);
+    CHECK(write_error(out) == out + ": cannot write output: " + std::strerror(ENOSPC));
+    CHECK(read_bytes(out) == old);
+    CHECK(names_in(fs.dir.path) == std::vector<std::string>{"out.npy"});
+    // Small outputs still fit: the failure freed its space.
+    std::vector<float> one(32 * 32, 0.0f);
+    write_images(out, one.data(), 1, 1, 32, 32);
+    CHECK(read_bytes(out).size() == 128 + 4096);
+}
+
+TEST_CASE("output: destinations that cannot be written") {
+    TempDir dir;
+    write_bytes(dir.file("file"), {1});
+    const std::string under_file = dir.file("file/out.npy");
+    CHECK(write_error(under_file) == under_file + ": cannot write output: " + std::strerror(ENOTDIR));
+
+    std::filesystem::create_directory(dir.file("taken.npy"));
+    const std::string onto_dir = dir.file("taken.npy");
+    CHECK(write_error(onto_dir) == onto_dir + ": cannot write output: " + std::strerror(EISDIR));
+    CHECK(std::filesystem::is_directory(onto_dir));
+
+    const std::string trailing_slash = dir.path + "/";
+    CHECK_THROWS_WITH_AS(write_file_atomic(trailing_slash, "x", 1),
+                         (trailing_slash + ": output path names a directory, not a file").c_str(),
+                         Error);
+
+    if (geteuid() == 0) {
+        MESSAGE("read-only directory case skipped: root may write anywhere");
+    } else {
+        std::filesystem::create_directory(dir.file("ro"));
+        std::filesystem::permissions(dir.file("ro"), std::filesystem::perms::owner_read |
+                                                         std::filesystem::perms::owner_exec);
+        const std::string ro = dir.file("ro/out.npy");
+        CHECK(write_error(ro) == ro + ": cannot write output: " + std::strerror(EACCES));
+        std::filesystem::permissions(dir.file("ro"), std::filesystem::perms::owner_all);
+    }
+    CHECK(names_in(dir.path) == std::vector<std::string>{"file", "taken.npy"});
+}
+
+TEST_CASE("output: the target appears only when complete, through a temporary beside it") {
+    TempDir dir;
+    const std::string target = dir.file("out.bin");
+    write_bytes(target, {9, 9});
+    {
+        AtomicFile f(target);
+        f.write("abc", 3);
+        // Until commit the old file is whole and the new bytes are elsewhere,
+        // in the same directory (so the rename cannot cross file systems).
+        CHECK(read_bytes(target) == std::vector<uint8_t>{9, 9});
+        const auto names = names_in(dir.path);
+        REQUIRE(names.size() == 2);
+        CHECK(names[0].rfind(".out.bin.tmp-", 0) == 0);
+        f.commit();
+    }
+    CHECK(read_bytes(target) == std::vector<uint8_t>{'a', 'b', 'c'});
+    CHECK(names_in(dir.path) == std::vector<std::string>{"out.bin"});
+    {
+        AtomicFile abandoned(target);
+        abandoned.write("zzzz", 4);
+    }  // destroyed without commit, as when an exception unwinds
+    CHECK(read_bytes(target) == std::vector<uint8_t>{'a', 'b', 'c'});
+    CHECK(names_in(dir.path) == std::vector<std::string>{"out.bin"});
+}
+
+TEST_CASE("output: NaN and infinite values become defined pixels") {
+    // Converting NaN to a byte is undefined; torch's cast gives 0.
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> v = {nan, inf, -inf, 0.0f};
+    const Grid g = make_grid(v.data(), 1, 1, 2, 2, 8, 0);
+    CHECK(g.pixels == std::vector<uint8_t>{0, 255, 0, 128});
+}
