@@ -41,23 +41,8 @@ std::string hex_bytes(const uint8_t* p, size_t n) {
     return s;
 }
 
-// Text taken from a file, safe to put in a one-line message: anything but
-// printable ASCII as \xNN, and at most 40 characters.
-std::string printable(const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size() && i < 40; ++i) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c < 0x7f) {
-            out += char(c);
-        } else {
-            char buf[5];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
-        }
-    }
-    if (s.size() > 40) out += "...";
-    return out;
-}
+// Text taken from a file, safe in a one-line message (at most 40 characters).
+std::string printable(const std::string& s) { return fsvae::printable(s, 40); }
 
 std::string hw(uint64_t h, uint64_t w) { return std::to_string(h) + "x" + std::to_string(w); }
 

@@ -22,24 +22,8 @@ namespace fb = fsvae::format;
     throw Error(origin + ": " + what);
 }
 
-// A name taken from the file, safe in a one-line message: anything but
-// printable ASCII (a NUL would cut the line short, an escape would reach the
-// terminal) as \xNN, and at most 64 characters.
-std::string printable(const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size() && i < 64; ++i) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c < 0x7f) {
-            out += char(c);
-        } else {
-            char buf[5];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
-        }
-    }
-    if (s.size() > 64) out += "...";
-    return out;
-}
+// A name taken from the file, safe in a one-line message (at most 64 characters).
+std::string printable(const std::string& s) { return fsvae::printable(s, 64); }
 
 std::string shape_str(const Shape3& s) {
     std::ostringstream o;
