@@ -47,9 +47,6 @@ using DecayBiasFn = void (*)(float* u, const float* bias, size_t pixels, size_t 
 // u[i] = 0 (hard reset). Returns the number appended, in increasing order.
 using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired);
 
-// Readout: acc[i] = decay * acc[i] + m[i].
-using LeakyAccumulateFn = void (*)(float* acc, const float* m, size_t n, float decay);
-
 // Lazy evaluation of one neuron's input: init plus the n entries row[idx[i]],
 // summed in kGatherLanes interleaved partial sums (lane l takes the entries
 // i = l mod kGatherLanes, in order, from 0), then init + lane 0 + ... + lane 15.
@@ -68,7 +65,6 @@ struct KernelTable {
     ScatterRowsScaledFn scatter_rows_scaled;
     DecayBiasFn decay_bias;
     FireFn fire;
-    LeakyAccumulateFn leaky_accumulate;
     BroadcastFn broadcast;
     GatherSumFn gather_sum;
 };

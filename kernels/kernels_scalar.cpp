@@ -68,13 +68,6 @@ size_t fire(float* u, size_t n, float vth, uint32_t* fired) {
     return count;
 }
 
-void leaky_accumulate(float* acc, const float* m, size_t n, float decay) {
-    for (size_t i = 0; i < n; ++i) {
-        const float leak = decay * acc[i];
-        acc[i] = leak + m[i];
-    }
-}
-
 void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
     for (size_t p = 0; p < pixels; ++p)
         for (size_t c = 0; c < channels; ++c) out[p * channels + c] = bias[c];
@@ -93,7 +86,7 @@ float gather_sum(const float* row, const uint32_t* idx, size_t n, float init) {
 const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, accumulate_rows_scaled, scatter_rows,
                                    scatter_rows_scaled, decay_bias, fire,
-                                   leaky_accumulate, broadcast, gather_sum};
+                                   broadcast, gather_sum};
     return table;
 }
 

@@ -8,7 +8,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <type_traits>
-#if defined(__AVX2__) || defined(__AVX512F__)
+#if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
@@ -151,10 +151,7 @@ struct Kernels {
             const B v = B::load_unaligned(u + i);
             const auto above = v > th;
             if (!xsimd::any(above)) continue;
-            for (size_t l = 0; l < W; ++l) {  // branch-free compaction
-                fired[count] = uint32_t(i + l);
-                count += u[i + l] > vth;
-            }
+            count = append_indices(above, uint32_t(i), u + i, vth, fired, count);
             xsimd::select(above, zero, v).store_unaligned(u + i);
         }
         for (; i < n; ++i) {
@@ -166,17 +163,43 @@ struct Kernels {
         return count;
     }
 
-    static void leaky_accumulate(float* acc, const float* m, size_t n, float decay) {
-        const B dv(decay);
-        size_t i = 0;
-        for (; i + W <= n; i += W) {
-            const B leak = dv * B::load_unaligned(acc + i);
-            (leak + B::load_unaligned(m + i)).store_unaligned(acc + i);
+    // Appends base + l for every lane l set in `above` (u[l] > vth), in lane
+    // order. May write up to W entries past the new count (fired has room:
+    // it holds one entry per neuron and base + W <= n).
+    template <class Mask>
+    static size_t append_indices(const Mask& above, uint32_t base, const float* u, float vth,
+                                 uint32_t* fired, size_t count) {
+#if defined(__AVX512F__)
+        if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+            // Compress into a register and store it whole: the compressing
+            // store to memory is microcoded on some cores.
+            const __mmask16 m = above;
+            const __m512i idx = _mm512_add_epi32(
+                _mm512_set1_epi32(int(base)),
+                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+            _mm512_storeu_si512(fired + count, _mm512_maskz_compress_epi32(m, idx));
+            return count + size_t(__builtin_popcount(m));
         }
-        for (; i < n; ++i) {
-            const float leak = decay * acc[i];
-            acc[i] = leak + m[i];
+#endif
+#if defined(__SSE2__)
+        if constexpr (std::is_same_v<Arch, xsimd::sse2> || std::is_same_v<Arch, xsimd::avx2>) {
+            unsigned m;
+            if constexpr (std::is_same_v<Arch, xsimd::sse2>)
+                m = unsigned(_mm_movemask_ps(above));
+#if defined(__AVX2__)
+            else
+                m = unsigned(_mm256_movemask_ps(above));
+#endif
+            for (; m; m &= m - 1) fired[count++] = base + uint32_t(__builtin_ctz(m));
+            return count;
         }
+#endif
+        (void)above;
+        for (size_t l = 0; l < W; ++l) {  // branch-free compaction
+            fired[count] = base + uint32_t(l);
+            count += u[l] > vth;
+        }
+        return count;
     }
 
     static void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
@@ -224,7 +247,7 @@ struct Kernels {
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, accumulate_rows_scaled, scatter_rows,
                                    scatter_rows_scaled, decay_bias, fire,
-                                   leaky_accumulate, broadcast, gather_sum};
+                                   broadcast, gather_sum};
         return t;
     }
 };

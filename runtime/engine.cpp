@@ -82,6 +82,12 @@ Workspace::Workspace(const Engine& engine)
     z_prev_.reserve(I.latent_dim);
     post_in_.reserve(2 * size_t(I.latent_dim));
     acc_.resize(I.image_size());
+    {
+        const LayerSpec& f = model_.layer(model_.topology().final1).spec;
+        spike_sum_.resize(f.in.size());
+        zeros_.assign(f.in.c, 0.0f);
+        readout_scratch_.resize(readout_scratch_floats(f));
+    }
     image_hwc_.resize(I.image_size());
     input_current_.resize(model_.layer(model_.topology().encoder[0]).spec.out.size());
     spikes_.resize(layers_.size() * I.time_steps);
@@ -98,7 +104,9 @@ void Workspace::reset() {
         std::fill(L.u.begin(), L.u.end(), 0.0f);
         L.n_fired = 0;
     }
-    std::fill(acc_.begin(), acc_.end(), 0.0f);
+    std::fill(spike_sum_.begin(), spike_sum_.end(), 0.0f);
+    spike_sum_weight_ = 0.0f;
+    acc_valid_ = false;
     std::fill(spikes_.begin(), spikes_.end(), 0u);
     std::fill(z_train_.begin(), z_train_.end(), uint8_t(0));
     z_.clear();
@@ -178,15 +186,20 @@ void Workspace::decode_step(uint32_t t) {
     for (size_t d : T.decoder) in = &step_layer(d, t, in->fired.data(), in->n_fired);
     in = &step_layer(T.final0, t, in->fired.data(), in->n_fired);
 
-    // The last layer is not spiking: its current m_t goes to the readout.
+    // The last layer is not spiking and linear: the readout keeps the
+    // decayed sum of its input spikes and applies the layer once, after the
+    // last step (propagate.hpp, readout_accumulate).
     const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     const Layer& F = model_.layer(T.final1);
     LayerCounters& C = counters_.layers[T.final1];
-    float* m = layers_[T.final1].u.data();
-    K_.broadcast(m, F.bias, size_t(F.spec.out.h) * F.spec.out.w, F.spec.out.c);
-    C.synaptic_ops += dense() ? propagate_dense(F, K_, in->fired.data(), in->n_fired, m, scratch(), dense())
-                              : propagate_events(F, K_, in->fired.data(), in->n_fired, m, scratch());
-    K_.leaky_accumulate(acc_.data(), m, acc_.size(), I.readout_decay);
+    C.synaptic_ops += readout_accumulate(F.spec, K_, spike_sum_.data(), zeros_.data(),
+                                         in->fired.data(), in->n_fired, I.readout_decay);
+    spike_sum_weight_ = I.readout_decay * spike_sum_weight_ + 1.0f;
+    if (t + 1 == I.time_steps) {
+        C.synaptic_ops += readout_image(F, K_, spike_sum_.data(), spike_sum_weight_, acc_.data(),
+                                        readout_scratch_.data());
+        acc_valid_ = true;
+    }
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     C.events += in->n_fired;
     C.dense_macs += engine_.dense_macs(T.final1);
@@ -281,6 +294,9 @@ bool Workspace::step() {
 
 void Workspace::read_image(float* out) const {
     const ModelInfo& I = model_.info();
+    if (!acc_valid_)  // before the last step: the readout so far, not counted
+        readout_image(model_.layer(model_.topology().final1), K_, spike_sum_.data(),
+                      spike_sum_weight_, acc_.data(), readout_scratch_.data());
     const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
     for (size_t p = 0; p < HW; ++p)
         for (size_t c = 0; c < C; ++c) out[c * HW + p] = std::tanh(acc_[p * C + c]);

@@ -2,8 +2,10 @@
 //
 // Generation, per time step t: the prior takes z_{t-1} (z_{-1} = 0), its last
 // layer's spikes are sampled into z_t (one of k per latent), the decoder
-// consumes z_t in the same step, and the readout accumulates
-// acc = decay * acc + m_t; after T steps the image is tanh(acc). O(T) work.
+// consumes z_t in the same step, and the readout accumulates the decayed sum
+// of the last spiking layer's spikes; after T steps the last layer is applied
+// to it once and the image is tanh of that (equal, by linearity, to
+// tanh(sum_t decay^(T-1-t) m_t)). O(T) work.
 //
 // Reconstruction: the image's first-convolution current is computed once and
 // fed at every step; the encoder's spikes reach before_latent_layer, whose
@@ -147,7 +149,13 @@ private:
     std::vector<uint32_t> r_;         // this step's choices
     std::vector<uint32_t> z_, z_prev_;  // latent events (indices c), this and last step
     std::vector<uint32_t> post_in_;   // posterior input events [x_lat ; z_{t-1}]
-    std::vector<float> acc_;          // readout accumulator (H x W x C)
+    // Readout: decayed sum of the last spiking layer's spikes
+    // and of the bias weight (propagate.hpp, readout_accumulate); acc_ the
+    // readout (H x W x C), formed after the last step or when read before.
+    std::vector<float> spike_sum_, zeros_;
+    float spike_sum_weight_ = 0.0f;
+    mutable std::vector<float> acc_, readout_scratch_;
+    mutable bool acc_valid_ = false;
     std::vector<float> input_current_;  // first encoder layer's current, per image
     std::vector<float> image_hwc_;
     std::vector<uint32_t> spikes_;    // [layer * T + t]

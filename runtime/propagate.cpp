@@ -10,10 +10,8 @@
 // output, the large array, is touched once per active pixel instead of once
 // per event. Every output element thus receives, in pixel order, one sum per
 // active input pixel; the order is fixed by the events alone.
-// A transposed convolution with very few output channels (the image layer,
-// cout 1 or 3) would add spans of a few floats each; there every pixel's
-// patch is summed first and each output element then gathers its K x K taps
-// from its neighbours' patches, in (ky, kx) order.
+// The image layer (a transposed convolution to 1 or 3 channels, no LIF) is
+// not stepped: the readout applies it once per image (readout_image).
 #include "propagate.hpp"
 
 #include <algorithm>
@@ -75,56 +73,6 @@ inline size_t add_spans(const LayerSpec& s, uint32_t iy, uint32_t ix, uint32_t r
     return n;
 }
 
-// Output channels up to which a transposed convolution gathers (see above).
-constexpr uint32_t kGatherMaxChannels = 4;
-
-uint64_t gather_conv_transpose(const Layer& L, const uint32_t* events, size_t n, float* target,
-                               PairScratch sc) {
-    const LayerSpec& s = L.spec;
-    const uint32_t Cin = s.in.c, C = s.out.c, K = s.kernel;
-    const uint32_t taps = K * K * C;
-    const int S = int(s.stride), P = int(s.padding);
-    const int Hin = int(s.in.h), Win = int(s.in.w);
-    const Divider cin(Cin);
-    // Patches of every input pixel: the sum of the fired channels' tap rows.
-    float* patch = sc.patch;
-    std::fill(patch, patch + size_t(Hin) * Win * taps, 0.0f);
-    for (size_t e = 0; e < n; ++e) {
-        const uint32_t p = cin.div(events[e]), ci = cin.mod(events[e]);
-        float* dst = patch + size_t(p) * taps;
-        const float* row = L.weight + size_t(ci) * taps;
-        for (uint32_t j = 0; j < taps; ++j) dst[j] += row[j];
-    }
-    uint64_t ops = uint64_t(n) * taps;
-    // Each output pixel gathers tap (ky, kx) of input (iy, ix) where
-    // oy = S*iy - P + ky. Looping tap by tap over the output pixels that tap
-    // reaches keeps the inner loop free of index arithmetic and branches;
-    // each output element still adds its taps in (ky, kx) order.
-    const int Hout = int(s.out.h), Wout = int(s.out.w);
-    auto first_out = [&](int k) {  // smallest o >= 0 with o + P - k >= 0 and divisible by S
-        int o = k - P;
-        if (o < 0) o += ((-o + S - 1) / S) * S;
-        return o;
-    };
-    for (int ky = 0; ky < int(K); ++ky) {
-        for (int kx = 0; kx < int(K); ++kx) {
-            const size_t tap = (size_t(ky) * K + size_t(kx)) * C;
-            const int ox0 = first_out(kx);
-            for (int oy = first_out(ky); oy < Hout; oy += S) {
-                const int iy = (oy + P - ky) / S;
-                if (iy >= Hin) break;
-                float* out = target + size_t(oy) * Wout * C;
-                const float* src = patch + size_t(iy) * Win * taps + tap;
-                for (int ox = ox0, ix = (ox0 + P - kx) / S; ox < Wout && ix < Win; ox += S, ++ix) {
-                    for (uint32_t c = 0; c < C; ++c) out[size_t(ox) * C + c] += src[size_t(ix) * taps + c];
-                    ops += C;
-                }
-            }
-        }
-    }
-    return ops;
-}
-
 }  // namespace
 
 size_t max_pairs(const LayerSpec& s, bool dense) {
@@ -132,9 +80,7 @@ size_t max_pairs(const LayerSpec& s, bool dense) {
     // Per input element and tap: strided convolutions, real-valued inputs,
     // and the dense mode (propagate_values).
     if (s.kind == LayerKind::Conv || dense) return s.in.size() * s.kernel * s.kernel;
-    // A transposed convolution adds one span per active pixel and kernel row,
-    // or gathers without spans.
-    if (s.out.c <= kGatherMaxChannels) return 0;
+    // A transposed convolution adds one span per active pixel and kernel row.
     return size_t(s.in.h) * s.in.w * s.kernel;
 }
 
@@ -154,9 +100,6 @@ uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const u
     const uint32_t taps = s.kernel * s.kernel * s.out.c;  // floats per channel row
     size_t np = 0;
     uint64_t ops = 0;
-    if (s.kind == LayerKind::ConvTranspose && s.out.c <= kGatherMaxChannels) {
-        return gather_conv_transpose(L, events, n, target, sc);
-    }
     if (s.kind == LayerKind::ConvTranspose) {
         uint32_t pixels = 0;
         for (size_t e = 0; e < n;) {
@@ -211,6 +154,70 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
         return uint64_t(s.in.size()) * s.row_len();
     }
     return propagate_values(L, K, values, target, sc);
+}
+
+uint64_t readout_accumulate(const LayerSpec& s, const kernels::KernelTable& K, float* sum,
+                            const float* zeros, const uint32_t* events, size_t n, float decay) {
+    K.decay_bias(sum, zeros, size_t(s.in.h) * s.in.w, s.in.c, decay);
+    for (size_t e = 0; e < n; ++e) sum[events[e]] += 1.0f;
+    return n;
+}
+
+size_t readout_scratch_floats(const LayerSpec& s) {
+    const size_t planes = size_t(s.kernel) * s.kernel * s.out.c;
+    return planes * s.in.c + (planes + s.in.c) * s.in.h * s.in.w;
+}
+
+uint64_t readout_macs(const LayerSpec& s) {
+    return uint64_t(s.kernel) * s.kernel * s.out.c * s.in.c * s.in.h * s.in.w;
+}
+
+uint64_t readout_image(const Layer& L, const kernels::KernelTable& K, const float* sum,
+                       float bias_weight, float* out, float* scratch) {
+    const LayerSpec& s = L.spec;
+    const uint32_t Cin = s.in.c, C = s.out.c, Kk = s.kernel;
+    const size_t planes = size_t(Kk) * Kk * C, hw = size_t(s.in.h) * s.in.w;
+    // Weights per (tap, output channel), contiguous over the input channels.
+    float* wt = scratch;
+    float* by_channel = wt + planes * Cin;
+    float* plane = by_channel + Cin * hw;
+    for (size_t pc = 0; pc < planes; ++pc)
+        for (uint32_t ci = 0; ci < Cin; ++ci) wt[pc * Cin + ci] = L.weight[size_t(ci) * planes + pc];
+    for (size_t p = 0; p < hw; ++p)
+        for (uint32_t ci = 0; ci < Cin; ++ci) by_channel[ci * hw + p] = sum[p * Cin + ci];
+    std::fill(plane, plane + planes * hw, 0.0f);
+    for (size_t pc = 0; pc < planes; ++pc)
+        K.accumulate_rows_scaled(plane + pc * hw, by_channel, wt + pc * Cin, Cin, hw);
+    uint64_t ops = readout_macs(s);
+
+    const int S = int(s.stride), P = int(s.padding);
+    const int Hin = int(s.in.h), Win = int(s.in.w), Hout = int(s.out.h), Wout = int(s.out.w);
+    for (size_t p = 0; p < size_t(Hout) * Wout; ++p)
+        for (uint32_t c = 0; c < C; ++c) out[p * C + c] = L.bias[c] * bias_weight;
+    auto first_out = [&](int k) {  // smallest o >= 0 with o + P - k >= 0 and divisible by S
+        int o = k - P;
+        if (o < 0) o += ((-o + S - 1) / S) * S;
+        return o;
+    };
+    // Output (oy, ox) takes tap (ky, kx) of input (iy, ix) where oy = S*iy - P + ky.
+    for (int ky = 0; ky < int(Kk); ++ky) {
+        for (int kx = 0; kx < int(Kk); ++kx) {
+            const int ox0 = first_out(kx);
+            for (int oy = first_out(ky); oy < Hout; oy += S) {
+                const int iy = (oy + P - ky) / S;
+                if (iy >= Hin) break;
+                float* o = out + size_t(oy) * Wout * C;
+                for (uint32_t c = 0; c < C; ++c) {
+                    const float* src = plane + ((size_t(ky) * Kk + kx) * C + c) * hw + size_t(iy) * Win;
+                    for (int ox = ox0, ix = (ox0 + P - kx) / S; ox < Wout && ix < Win; ox += S, ++ix) {
+                        o[size_t(ox) * C + c] += src[ix];
+                        ++ops;
+                    }
+                }
+            }
+        }
+    }
+    return ops;
 }
 
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,

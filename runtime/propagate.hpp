@@ -57,4 +57,30 @@ size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float 
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
                 uint64_t* ops, float* dense_values = nullptr);
 
+// The readout by linearity. The image is tanh(sum_t d^(T-1-t) m_t) with
+// m_t = W * s_t + b the current of the last (non-spiking) layer for the
+// spikes s_t of the layer below, so the sum equals W * S + b * B with
+// S = sum_t d^(T-1-t) s_t and B = sum_t d^(T-1-t). The runtime keeps S and B
+// (S = d * S + s_t: one addition per spike) and applies the layer once per
+// image instead of once per step.
+//
+// S is laid out like the layer's input (channel-last). Decays S by `decay`
+// (through decay_bias with `zeros`, in.c zero floats) and adds 1 at every
+// event. Returns the additions performed (one per event).
+uint64_t readout_accumulate(const LayerSpec& s, const kernels::KernelTable& K, float* sum,
+                            const float* zeros, const uint32_t* events, size_t n, float decay);
+
+// Floats of scratch readout_image needs.
+size_t readout_scratch_floats(const LayerSpec& s);
+// Multiply-accumulates readout_image performs (the product W * S).
+uint64_t readout_macs(const LayerSpec& s);
+
+// out (channel-last, out.h x out.w x out.c) = W * sum + bias * bias_weight.
+// Per tap and output channel, the plane sum_ci W[ci, tap, c] * S[ci] is formed
+// (accumulate_rows_scaled, ci in order); each output element then starts from
+// bias * bias_weight and adds its taps' planes in (ky, kx) order. Returns the
+// operations performed (multiply-accumulates and additions).
+uint64_t readout_image(const Layer& L, const kernels::KernelTable& K, const float* sum,
+                       float bias_weight, float* out, float* scratch);
+
 }  // namespace fsvae

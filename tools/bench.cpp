@@ -149,7 +149,8 @@ int crossover(std::shared_ptr<const Model> model, size_t repeat) {
     std::printf("   crossover\n");
     std::mt19937 rng(7);
     const Engine engine(model);
-    for (size_t li : engine.layers(Mode::Generate)) {
+    // The image layer is applied once per image, not per step (engine.hpp).
+    for (size_t li : engine.spiking_layers(Mode::Generate)) {
         const Layer& L = model->layer(li);
         const LayerSpec& s = L.spec;
         std::vector<float> target(s.out.size()), values(s.in.size());
