@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../runtime/error.hpp"
+#include "../runtime/propagate.hpp"
 #include "profile.hpp"
 
 namespace fsvae::profile {
@@ -86,6 +87,9 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
         // The first layer of a reconstruction sees real pixel values: its
         // operations are multiply-accumulates, every other one an addition.
         if (run.mode == Mode::Reconstruct && li == first) ops_mac += L.synaptic_ops;
+        // The image layer's once-per-image product W * S (propagate.hpp) has
+        // real-valued operands too.
+        if (li == model.topology().final1) ops_mac += c.images * readout_macs(s);
         ops += L.synaptic_ops;
         macs += L.dense_macs;
         events += L.events;
@@ -127,9 +131,10 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
     if (!found) throw Error("unknown energy table \"" + run.energy_table + "\" (fp32-45nm, fp16-45nm, int8-45nm)");
     j["energy"] = energy;
     j["energy_model"] =
-        "event-driven: one addition per synaptic operation (a multiply-accumulate where the "
-        "input is a real value); dense: one multiply-accumulate per dense MAC; memory traffic "
-        "and membrane updates are not counted";
+        "event-driven: one addition per synaptic operation (a multiply-accumulate where an "
+        "operand is a real value: the first layer of a reconstruction, the image layer's "
+        "once-per-image readout); dense: one multiply-accumulate per dense MAC; memory "
+        "traffic and membrane updates are not counted";
     return j;
 }
 

@@ -120,7 +120,15 @@ class ProfileTest(unittest.TestCase):
         self.assertEqual((tables["fp32-45nm"]["mac_pj"], tables["fp32-45nm"]["add_pj"]), (4.6, 0.9))
         e = tables["fp32-45nm"]
         self.assertAlmostEqual(e["dense_uj_per_image"], macs * 4.6e-6 / images, places=6)
-        mac_ops = layers[0]["synaptic_ops"] if mode == "reconstruct" else 0
+        # The image layer: one addition per input spike into the decayed
+        # spike sum, then once per image the product W * S (3x3 taps x 32 in
+        # x 1 out x 32x32, multiply-accumulates) and each output pixel's
+        # in-bounds taps added (94 x 94, as in its dense count).
+        readout_macs = 9 * 32 * 1 * 32 * 32
+        f1 = by["final_layer.1"]
+        self.assertEqual(f1["synaptic_ops"], f1["events"] + images * (readout_macs + 94 * 94))
+        mac_ops = images * readout_macs
+        mac_ops += layers[0]["synaptic_ops"] if mode == "reconstruct" else 0
         self.assertAlmostEqual(e["event_driven_uj_per_image"],
                                ((ops - mac_ops) * 0.9 + mac_ops * 4.6) * 1e-6 / images, places=6)
         self.assertGreater(e["dense_over_event_driven"], 1.0)
