@@ -13,10 +13,17 @@
 
 namespace fsvae::kernels {
 
-// out[j] += sum over a of rows[active[a] * row_len + j], a in event order.
-// One weight row per input neuron that fired (linear layers).
+// out[j] += sum over a of rows[active[a] * row_stride + j] for j < row_len,
+// a in event order. One weight row per input neuron that fired (linear
+// layers); row_len < row_stride adds a column range of the rows (a batch's
+// images share one range of the weights while it is in cache).
 using AccumulateRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
-                                  size_t n_active, size_t row_len);
+                                  size_t n_active, size_t row_len, size_t row_stride);
+
+// out[j] = 0 + sum over a of rows[active[a] * row_stride + j] for j < row_len,
+// a in event order: accumulate_rows into zeros, without writing them first.
+using SumRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
+                           size_t n_active, size_t row_len, size_t row_stride);
 
 // out[j] += sum over i < n_rows of scale[i] * rows[i * row_len + j], i in
 // order: a dense matrix-vector product, for the dense execution mode.
@@ -60,6 +67,7 @@ using BroadcastFn = void (*)(float* out, const float* bias, size_t pixels, size_
 struct KernelTable {
     const char* isa;  // "scalar", "sse2", "avx2", "avx512", "neon64"
     AccumulateRowsFn accumulate_rows;
+    SumRowsFn sum_rows;
     AccumulateRowsScaledFn accumulate_rows_scaled;
     ScatterRowsFn scatter_rows;
     ScatterRowsScaledFn scatter_rows_scaled;

@@ -6,11 +6,17 @@ namespace fsvae::kernels {
 namespace {
 
 void accumulate_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
-                     size_t row_len) {
+                     size_t row_len, size_t row_stride) {
     for (size_t a = 0; a < n_active; ++a) {
-        const float* row = rows + size_t(active[a]) * row_len;
+        const float* row = rows + size_t(active[a]) * row_stride;
         for (size_t j = 0; j < row_len; ++j) out[j] += row[j];
     }
+}
+
+void sum_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
+              size_t row_len, size_t row_stride) {
+    for (size_t j = 0; j < row_len; ++j) out[j] = 0.0f;
+    accumulate_rows(out, rows, active, n_active, row_len, row_stride);
 }
 
 void accumulate_rows_scaled(float* out, const float* rows, const float* scale, size_t n_rows,
@@ -84,8 +90,8 @@ float gather_sum(const float* row, const uint32_t* idx, size_t n, float init) {
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-    static const KernelTable table{"scalar",   accumulate_rows, accumulate_rows_scaled, scatter_rows,
-                                   scatter_rows_scaled, decay_bias, fire,
+    static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
+                                   scatter_rows, scatter_rows_scaled, decay_bias, fire,
                                    broadcast, gather_sum};
     return table;
 }

@@ -23,34 +23,50 @@ struct Kernels {
 
     // Register-blocked over the output: a block of out stays in registers
     // while every event's row adds into it, so out is read and written once.
+    // Rows are scattered in memory (one per event), so the rows of the event
+    // kPrefetch ahead are requested while this one is added.
+    static constexpr size_t kRowBlock = 8;
+    static constexpr size_t kPrefetch = 4;
     static void accumulate_rows(float* out, const float* rows, const uint32_t* active,
-                                size_t n_active, size_t row_len) {
-        constexpr size_t BLOCK = 4 * W;
+                                size_t n_active, size_t row_len, size_t row_stride) {
+        add_rows<false>(out, rows, active, n_active, row_len, row_stride);
+    }
+
+    static void sum_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
+                         size_t row_len, size_t row_stride) {
+        add_rows<true>(out, rows, active, n_active, row_len, row_stride);
+    }
+
+    // Zero: start from +0 in registers instead of out (sum_rows).
+    template <bool Zero>
+    static void add_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
+                         size_t row_len, size_t row_stride) {
+        constexpr size_t BLOCK = kRowBlock * W;
         size_t j = 0;
         for (; j + BLOCK <= row_len; j += BLOCK) {
-            B o0 = B::load_unaligned(out + j), o1 = B::load_unaligned(out + j + W);
-            B o2 = B::load_unaligned(out + j + 2 * W), o3 = B::load_unaligned(out + j + 3 * W);
+            B o[kRowBlock];
+            for (size_t b = 0; b < kRowBlock; ++b)
+                o[b] = Zero ? B(0.0f) : B::load_unaligned(out + j + b * W);
             for (size_t a = 0; a < n_active; ++a) {
-                const float* r = rows + size_t(active[a]) * row_len + j;
-                o0 += B::load_unaligned(r);
-                o1 += B::load_unaligned(r + W);
-                o2 += B::load_unaligned(r + 2 * W);
-                o3 += B::load_unaligned(r + 3 * W);
+                if (a + kPrefetch < n_active) {
+                    const float* p = rows + size_t(active[a + kPrefetch]) * row_stride + j;
+                    __builtin_prefetch(p);
+                    __builtin_prefetch(p + BLOCK / 2);
+                }
+                const float* r = rows + size_t(active[a]) * row_stride + j;
+                for (size_t b = 0; b < kRowBlock; ++b) o[b] += B::load_unaligned(r + b * W);
             }
-            o0.store_unaligned(out + j);
-            o1.store_unaligned(out + j + W);
-            o2.store_unaligned(out + j + 2 * W);
-            o3.store_unaligned(out + j + 3 * W);
+            for (size_t b = 0; b < kRowBlock; ++b) o[b].store_unaligned(out + j + b * W);
         }
         for (; j + W <= row_len; j += W) {
-            B o = B::load_unaligned(out + j);
+            B o = Zero ? B(0.0f) : B::load_unaligned(out + j);
             for (size_t a = 0; a < n_active; ++a)
-                o += B::load_unaligned(rows + size_t(active[a]) * row_len + j);
+                o += B::load_unaligned(rows + size_t(active[a]) * row_stride + j);
             o.store_unaligned(out + j);
         }
         for (; j < row_len; ++j) {
-            float o = out[j];
-            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_len + j];
+            float o = Zero ? 0.0f : out[j];
+            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
             out[j] = o;
         }
     }
@@ -151,7 +167,7 @@ struct Kernels {
             const B v = B::load_unaligned(u + i);
             const auto above = v > th;
             if (!xsimd::any(above)) continue;
-            count = append_indices(above, uint32_t(i), u + i, vth, fired, count);
+            count = append_indices(above, uint32_t(i), v, vth, fired, count);
             xsimd::select(above, zero, v).store_unaligned(u + i);
         }
         for (; i < n; ++i) {
@@ -163,11 +179,11 @@ struct Kernels {
         return count;
     }
 
-    // Appends base + l for every lane l set in `above` (u[l] > vth), in lane
+    // Appends base + l for every lane l set in `above` (v[l] > vth), in lane
     // order. May write up to W entries past the new count (fired has room:
     // it holds one entry per neuron and base + W <= n).
     template <class Mask>
-    static size_t append_indices(const Mask& above, uint32_t base, const float* u, float vth,
+    static size_t append_indices(const Mask& above, uint32_t base, const B& v, float vth,
                                  uint32_t* fired, size_t count) {
 #if defined(__AVX512F__)
         if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
@@ -195,9 +211,11 @@ struct Kernels {
         }
 #endif
         (void)above;
+        alignas(64) float lane[W];
+        v.store_aligned(lane);
         for (size_t l = 0; l < W; ++l) {  // branch-free compaction
             fired[count] = base + uint32_t(l);
-            count += u[l] > vth;
+            count += lane[l] > vth;
         }
         return count;
     }
@@ -245,8 +263,8 @@ struct Kernels {
     }
 
     static const KernelTable& table(const char* isa) {
-        static const KernelTable t{isa,        accumulate_rows, accumulate_rows_scaled, scatter_rows,
-                                   scatter_rows_scaled, decay_bias, fire,
+        static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
+                                   scatter_rows, scatter_rows_scaled, decay_bias, fire,
                                    broadcast, gather_sum};
         return t;
     }

@@ -93,7 +93,7 @@ uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const u
                           size_t n, float* target, PairScratch sc) {
     const LayerSpec& s = L.spec;
     if (s.kind == LayerKind::Linear) {
-        K.accumulate_rows(target, L.weight, events, n, s.row_len());
+        K.accumulate_rows(target, L.weight, events, n, s.row_len(), s.row_len());
         return uint64_t(n) * s.row_len();
     }
     const Divider cin(s.in.c), win(s.in.w);
@@ -107,8 +107,7 @@ uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const u
             size_t m = 0;
             for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
             float* patch = sc.patch + size_t(pixels) * taps;
-            std::fill(patch, patch + taps, 0.0f);
-            K.accumulate_rows(patch, L.weight, sc.chan, m, taps);
+            K.sum_rows(patch, L.weight, sc.chan, m, taps, taps);
             ops += uint64_t(m) * taps;
             np = add_spans(s, win.div(p), win.mod(p), pixels * taps, sc, np);
             ++pixels;

@@ -54,10 +54,30 @@ TEST_CASE("kernels: accumulate_rows matches scalar on every ISA") {
             auto w = random_floats(rows * row_len, rng);
             std::vector<uint32_t> active = {0, 3, 4, 17, 49, 20, 3};
             auto a = random_floats(row_len, rng), b = a;
-            S.accumulate_rows(a.data(), w.data(), active.data(), active.size(), row_len);
-            K->accumulate_rows(b.data(), w.data(), active.data(), active.size(), row_len);
+            S.accumulate_rows(a.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            K->accumulate_rows(b.data(), w.data(), active.data(), active.size(), row_len, row_len);
             INFO(K->isa, " row_len ", row_len);
             CHECK(same_bits(a, b));
+            // A column range [lo, lo + len) of the same rows, as the batched
+            // prior adds it: the same bits as those columns of the full rows.
+            const size_t lo = row_len / 3, len = row_len - lo - row_len / 4;
+            const auto orig = random_floats(row_len, rng);
+            auto c = orig, d = orig;
+            S.accumulate_rows(c.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            K->accumulate_rows(d.data() + lo, w.data() + lo, active.data(), active.size(), len,
+                               row_len);
+            auto expect = orig;  // the range from the full rows, the rest untouched
+            std::copy(c.begin() + long(lo), c.begin() + long(lo + len), expect.begin() + long(lo));
+            CHECK(same_bits(expect, d));
+
+            // sum_rows: the same sums started from zeros it never reads.
+            std::vector<float> zeros(row_len, 0.0f), s1(row_len, 0.0f);
+            auto s2 = random_floats(row_len, rng);
+            S.accumulate_rows(zeros.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            K->sum_rows(s2.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            S.sum_rows(s1.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            CHECK(same_bits(zeros, s2));
+            CHECK(same_bits(zeros, s1));
         }
     }
 }
@@ -110,7 +130,7 @@ TEST_CASE("kernels: accumulate_rows adds exactly the active rows") {
     std::vector<float> w = {1, 2, 10, 20, 100, 200};
     std::vector<uint32_t> active = {2, 0};
     std::vector<float> out = {0.5f, 0.25f};
-    S.accumulate_rows(out.data(), w.data(), active.data(), active.size(), 2);
+    S.accumulate_rows(out.data(), w.data(), active.data(), active.size(), 2, 2);
     CHECK(out[0] == 101.5f);
     CHECK(out[1] == 202.25f);
 }

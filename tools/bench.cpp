@@ -34,7 +34,7 @@ double peak_additions_per_second(const kernels::KernelTable& K) {
     double best = 0;
     for (int trial = 0; trial < 3; ++trial) {
         const double s = seconds([&] {
-            for (size_t r = 0; r < reps; ++r) K.accumulate_rows(out.data(), w.data(), active.data(), rows, row);
+            for (size_t r = 0; r < reps; ++r) K.accumulate_rows(out.data(), w.data(), active.data(), rows, row, row);
         });
         best = std::max(best, double(reps * rows * row) / s);
     }
