@@ -55,27 +55,13 @@ using Clock = std::chrono::steady_clock;
 Workspace::Workspace(const Engine& engine)
     : engine_(engine), model_(engine.model()), K_(engine.kernels()) {
     const ModelInfo& I = model_.info();
-    size_t pairs = 0, patch = 0, chans = 0, inputs = 0;
-    const bool dense = engine.options().dense;
     layers_.resize(model_.layers().size());
     for (size_t i = 0; i < layers_.size(); ++i) {
         const LayerSpec& s = model_.layer(i).spec;
         layers_[i].u.assign(s.out.size(), 0.0f);
         if (s.spiking) layers_[i].fired.assign(s.out.size(), 0);
-        // The first encoder layer always takes real values (propagate_values).
-        const bool values = dense || i == model_.topology().encoder[0];
-        pairs = std::max(pairs, max_pairs(s, values));
-        patch = std::max(patch, max_patch_floats(s));
-        chans = std::max(chans, size_t(s.in.c));
-        inputs = std::max(inputs, s.in.size());
     }
-    if (dense) dense_values_.resize(inputs);
-    patch_.resize(patch);
-    chan_.resize(chans);
-    pair_dst_.resize(pairs);
-    pair_src_.resize(pairs);
-    pair_len_.resize(pairs);
-    pair_scale_.resize(pairs);
+    size_scratch(Mode::Generate);
     mask_.assign(size_t(I.latent_dim) * I.k, 0);
     r_.resize(I.latent_dim);
     z_.reserve(I.latent_dim);
@@ -88,8 +74,6 @@ Workspace::Workspace(const Engine& engine)
         zeros_.assign(f.in.c, 0.0f);
         readout_scratch_.resize(readout_scratch_floats(f));
     }
-    image_hwc_.resize(I.image_size());
-    input_current_.resize(model_.layer(model_.topology().encoder[0]).spec.out.size());
     spikes_.resize(layers_.size() * I.time_steps);
     z_train_.resize(size_t(I.time_steps) * I.latent_dim);
     counters_.resize(layers_.size(), I.time_steps);
@@ -97,6 +81,39 @@ Workspace::Workspace(const Engine& engine)
     const LayerSpec& sampled = model_.layer(model_.topology().prior[2]).spec;
     if (engine.transposed(Mode::Generate))
         lazy_.resize(sampled.out.size(), sampled.in.size(), I.time_steps);
+}
+
+void Workspace::size_scratch(Mode mode) {
+    // Scratch for the layers a mode runs: the encoder's strided convolutions
+    // need far more spans than generation, so a workspace that only
+    // generates does not hold them.
+    size_t pairs = 0, patch = 0, chans = 0, inputs = 0;
+    const bool dense = engine_.options().dense;
+    for (size_t i : engine_.layers(mode)) {
+        const LayerSpec& s = model_.layer(i).spec;
+        // The first encoder layer always takes real values (propagate_values).
+        const bool values = dense || (mode == Mode::Reconstruct && i == model_.topology().encoder[0]);
+        pairs = std::max(pairs, max_pairs(s, values));
+        patch = std::max(patch, max_patch_floats(s));
+        chans = std::max(chans, size_t(s.in.c));
+        inputs = std::max(inputs, s.in.size());
+    }
+    auto grow = [](auto& v, size_t n) {
+        if (v.size() < n) v.resize(n);
+    };
+    if (dense) grow(dense_values_, inputs);
+    grow(patch_, patch);
+    grow(chan_, chans);
+    grow(pair_dst_, pairs);
+    grow(pair_src_, pairs);
+    grow(pair_len_, pairs);
+    grow(pair_scale_, pairs);
+    if (mode == Mode::Reconstruct) {
+        const ModelInfo& I = model_.info();
+        image_hwc_.resize(I.image_size());
+        input_current_.resize(model_.layer(model_.topology().encoder[0]).spec.out.size());
+        sized_for_reconstruct_ = true;
+    }
 }
 
 void Workspace::reset() {
@@ -123,13 +140,107 @@ const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const u
     L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
                          scratch(), &C.synaptic_ops, dense());
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    spikes_[i * I.time_steps + t] = uint32_t(L.n_fired);
-    C.spikes += L.n_fired;
-    C.spikes_per_step[t] += L.n_fired;
-    C.events += n;
+    record_step(i, t, n, L.n_fired);
+    return L;
+}
+
+void Workspace::record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired) {
+    LayerCounters& C = counters_.layers[i];
+    spikes_[i * model_.info().time_steps + t] = uint32_t(n_fired);
+    C.spikes += n_fired;
+    C.spikes_per_step[t] += n_fired;
+    C.events += n_events;
     C.dense_macs += engine_.dense_macs(i);
     ++C.steps;
-    return L;
+}
+
+namespace {
+
+// Columns of a linear layer's weights added for a whole group at a time: the
+// widest multiple of 64 floats whose rows (in x columns) take at most 256 KB,
+// so that the range stays in a core's L2 while every image of the group adds
+// its rows from it.
+size_t group_columns(const LayerSpec& s) {
+    const size_t budget = (256u << 10) / sizeof(float);
+    const size_t cols = std::max<size_t>(64, budget / std::max<size_t>(1, s.in.size()) / 64 * 64);
+    return std::min(cols, s.row_len());
+}
+
+}  // namespace
+
+void Workspace::step_linear_group(Workspace* const* ws, size_t n, size_t i, size_t below,
+                                  uint32_t t) {
+    Workspace& w0 = *ws[0];
+    const Layer& L = w0.model_.layer(i);
+    const LayerSpec& s = L.spec;
+    const ModelInfo& I = w0.model_.info();
+    const kernels::KernelTable& K = w0.K_;
+    const bool timing = w0.timing_;
+    const Clock::time_point t0 = timing ? Clock::now() : Clock::time_point{};
+    const size_t len = s.row_len();
+    for (size_t g = 0; g < n; ++g) K.decay_bias(ws[g]->layers_[i].u.data(), L.bias, 1, len, I.tau);
+    // The same additions, in the same order per element, as lif_step: each
+    // image's events in order, column range by column range.
+    const size_t cols = group_columns(s);
+    for (size_t j = 0; j < len; j += cols) {
+        const size_t m = std::min(cols, len - j);
+        for (size_t g = 0; g < n; ++g) {
+            const LayerState& in = ws[g]->layers_[below];
+            K.accumulate_rows(ws[g]->layers_[i].u.data() + j, L.weight + j, in.fired.data(),
+                              in.n_fired, m, len);
+        }
+    }
+    for (size_t g = 0; g < n; ++g) {
+        Workspace& w = *ws[g];
+        LayerState& out = w.layers_[i];
+        out.n_fired = K.fire(out.u.data(), s.out.size(), I.vth, out.fired.data());
+        const size_t events = w.layers_[below].n_fired;
+        w.counters_.layers[i].synaptic_ops += uint64_t(events) * len;
+        w.record_step(i, t, events, out.n_fired);
+    }
+    if (timing) {
+        const double share = std::chrono::duration<double>(Clock::now() - t0).count() / double(n);
+        for (size_t g = 0; g < n; ++g) ws[g]->counters_.layers[i].seconds += share;
+    }
+}
+
+void Workspace::generate_group(Workspace* const* ws, size_t n, const ChoiceSource* choices,
+                               float* const* out, ImageTrace* const* traces) {
+    if (n == 0) return;
+    const Engine& E = ws[0]->engine_;
+    if (n == 1 || E.options().dense || E.transposed(Mode::Generate)) {
+        for (size_t g = 0; g < n; ++g)
+            ws[g]->generate(choices[g], out[g], traces ? traces[g] : nullptr);
+        return;
+    }
+    const Model& M = ws[0]->model_;
+    const Topology& T = M.topology();
+    const ModelInfo& I = M.info();
+    for (size_t g = 0; g < n; ++g) ws[g]->begin(Mode::Generate, choices[g]);
+    // The prior and the sampler need nothing from the decoder: run them for
+    // every image and step first, keeping each image's latent train.
+    for (uint32_t t = 0; t < I.time_steps; ++t) {
+        for (size_t g = 0; g < n; ++g) {
+            Workspace& w = *ws[g];
+            const LayerState& p0 = w.step_layer(T.prior[0], t, w.z_.data(), w.z_.size());
+            w.step_layer(T.prior[1], t, p0.fired.data(), p0.n_fired);
+        }
+        step_linear_group(ws, n, T.prior[2], T.prior[1], t);
+        for (size_t g = 0; g < n; ++g) ws[g]->sample(T.prior[2], t);
+    }
+    for (size_t g = 0; g < n; ++g) {
+        Workspace& w = *ws[g];
+        for (uint32_t t = 0; t < I.time_steps; ++t) {
+            w.z_.clear();
+            const uint8_t* zrow = w.z_train_.data() + size_t(t) * I.latent_dim;
+            for (uint32_t c = 0; c < I.latent_dim; ++c)
+                if (zrow[c]) w.z_.push_back(c);
+            w.decode_step(t);
+        }
+        w.t_ = I.time_steps;
+        w.read_image(out[g]);
+        if (traces && traces[g]) w.read_trace(traces[g]);
+    }
 }
 
 void Workspace::sample(size_t last, uint32_t t) {
@@ -269,6 +380,7 @@ void Workspace::posterior_step(uint32_t t) {
 }
 
 void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image) {
+    if (mode == Mode::Reconstruct && !sized_for_reconstruct_) size_scratch(mode);
     reset();
     mode_ = mode;
     choices_ = choices;
@@ -366,10 +478,52 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
 void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
                     std::vector<ImageTrace>* traces, Counters* counters) {
     const ModelInfo& I = engine.model().info();
-    run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i, ImageTrace* tr) {
-        const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
-        ws.generate(choices, out + i * I.image_size(), tr);
+    if (traces) traces->assign(o.count, ImageTrace{});
+    const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
+    // Images go to the threads in groups (Workspace::generate_group), small
+    // enough that every thread gets one.
+    const size_t per_thread = (o.count + size_t(threads) - 1) / size_t(threads);
+    const size_t group = std::max<size_t>(1, std::min(kGenerateGroup, per_thread));
+    tbb::task_arena arena(threads);
+    struct Pool {
+        std::vector<std::unique_ptr<Workspace>> ws;
+        std::vector<ChoiceSource> choices;
+    };
+    tbb::enumerable_thread_specific<Pool> pools;
+    std::atomic<size_t> done{0};
+    arena.execute([&] {
+        tbb::parallel_for(
+            tbb::blocked_range<size_t>(0, o.count, group),
+            [&](const tbb::blocked_range<size_t>& range) {
+                Pool& pool = pools.local();
+                Workspace* ws[kGenerateGroup];
+                float* outs[kGenerateGroup];
+                ImageTrace* trs[kGenerateGroup];
+                for (size_t i0 = range.begin(); i0 < range.end(); i0 += group) {
+                    const size_t n = std::min(group, range.end() - i0);
+                    while (pool.ws.size() < n) {
+                        pool.ws.push_back(std::make_unique<Workspace>(engine));
+                        pool.ws.back()->set_timing(o.timing);
+                    }
+                    pool.choices.clear();
+                    for (size_t g = 0; g < n; ++g) {
+                        const size_t i = i0 + g;
+                        ws[g] = pool.ws[g].get();
+                        pool.choices.emplace_back(o.seed, o.first_index + i, I.k, I.latent_dim);
+                        outs[g] = out + i * I.image_size();
+                        trs[g] = traces ? &(*traces)[i] : nullptr;
+                    }
+                    Workspace::generate_group(ws, n, pool.choices.data(), outs, trs);
+                    const size_t d = done += n;
+                    if (o.progress) o.progress(d);
+                }
+            });
     });
+    if (counters) {
+        counters->resize(engine.model().layers().size(), I.time_steps);
+        for (const Pool& pool : pools)
+            for (const auto& ws : pool.ws) counters->merge(ws->counters());
+    }
 }
 
 void reconstruct_batch(const Engine& engine, const BatchOptions& o, const float* images,

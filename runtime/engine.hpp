@@ -107,6 +107,16 @@ public:
     void read_image(float* out) const;
     void read_trace(ImageTrace* trace) const;
 
+    // Generates n images, one per workspace, with the prior run in lockstep:
+    // at each step the sampled layer adds the weight rows of all n images one
+    // column range at a time, so a range read from memory serves every image
+    // while it is in cache; each image's decoder then runs its T steps. Every
+    // image gets the same bits, trace and counters as generate() gives it.
+    // Dense mode and lazy sampling run the images one by one. traces and its
+    // entries may be null.
+    static void generate_group(Workspace* const* ws, size_t n, const ChoiceSource* choices,
+                               float* const* out, ImageTrace* const* traces);
+
     // Counters of everything run on this workspace since the last clear.
     const Counters& counters() const { return counters_; }
     void clear_counters() { counters_.clear(); }
@@ -121,8 +131,18 @@ private:
     };
 
     void reset();
+    // Sizes the scratch for the layers of `mode` (the first reconstruction
+    // allocates the encoder's).
+    void size_scratch(Mode mode);
+    bool sized_for_reconstruct_ = false;
     // Runs LIF layer i on events, records its counters for step t.
     const LayerState& step_layer(size_t i, uint32_t t, const uint32_t* events, size_t n);
+    // Counters and trace of layer i's step t.
+    void record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired);
+    // Layer i (linear) at step t for every workspace of a group, on each one's
+    // spikes of layer `below` (generate_group).
+    static void step_linear_group(Workspace* const* ws, size_t n, size_t i, size_t below,
+                                  uint32_t t);
     void sample(size_t last_layer, uint32_t t);
     // Decoder and readout for step t, from the current z_t.
     void decode_step(uint32_t t);
@@ -170,6 +190,9 @@ private:
     ChoiceSource choices_{0, 0, 1, 1};
     uint32_t t_ = 0;
 };
+
+// Images generated together by one thread (Workspace::generate_group).
+inline constexpr size_t kGenerateGroup = 16;
 
 struct BatchOptions {
     uint64_t seed = 0;
