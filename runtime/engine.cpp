@@ -481,9 +481,11 @@ void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
     if (traces) traces->assign(o.count, ImageTrace{});
     const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
     // Images go to the threads in groups (Workspace::generate_group), small
-    // enough that every thread gets one.
+    // enough that every thread gets one; dense mode and lazy sampling run
+    // images one by one.
     const size_t per_thread = (o.count + size_t(threads) - 1) / size_t(threads);
-    const size_t group = std::max<size_t>(1, std::min(kGenerateGroup, per_thread));
+    const bool lockstep = !engine.options().dense && !engine.transposed(Mode::Generate);
+    const size_t group = lockstep ? std::max<size_t>(1, std::min(kGenerateGroup, per_thread)) : 1;
     tbb::task_arena arena(threads);
     struct Pool {
         std::vector<std::unique_ptr<Workspace>> ws;

@@ -192,7 +192,7 @@ private:
 };
 
 // Images generated together by one thread (Workspace::generate_group).
-inline constexpr size_t kGenerateGroup = 16;
+inline constexpr size_t kGenerateGroup = 8;
 
 struct BatchOptions {
     uint64_t seed = 0;

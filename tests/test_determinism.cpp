@@ -74,7 +74,7 @@ TEST_CASE("determinism: generated images are in [-1, 1] and not blank") {
 TEST_CASE("determinism: images generated in groups equal images generated one at a time") {
     // generate_batch runs each thread's images in groups with the prior in
     // lockstep (Workspace::generate_group); a lone workspace runs one image
-    // at a time. 19 images on one thread: a group of 16 and one of 3.
+    // at a time. kGenerateGroup + 3 images on one thread: a full group and one of 3.
     Engine e(bundled_model());
     const ModelInfo& I = e.model().info();
     const size_t S = I.image_size(), count = kGenerateGroup + 3;
