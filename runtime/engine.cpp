@@ -71,7 +71,7 @@ Workspace::Workspace(const Engine& engine)
     {
         const LayerSpec& f = model_.layer(model_.topology().final1).spec;
         spike_sum_.resize(f.in.size());
-        zeros_.assign(f.in.c, 0.0f);
+        zeros_.assign(size_t(f.in.h) * f.in.w, 0.0f);
         readout_scratch_.resize(readout_scratch_floats(f));
     }
     spikes_.resize(layers_.size() * I.time_steps);

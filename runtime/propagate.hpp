@@ -65,8 +65,8 @@ size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float 
 // image instead of once per step.
 //
 // S is laid out like the layer's input (channel-last). Decays S by `decay`
-// (through decay_bias with `zeros`, in.c zero floats) and adds 1 at every
-// event. Returns the additions performed (one per event).
+// (through decay_bias with `zeros`, in.h * in.w zero floats) and adds 1 at
+// every event. Returns the additions performed (one per event).
 uint64_t readout_accumulate(const LayerSpec& s, const kernels::KernelTable& K, float* sum,
                             const float* zeros, const uint32_t* events, size_t n, float decay);
 
