@@ -54,6 +54,11 @@ using DecayBiasFn = void (*)(float* u, const float* bias, size_t pixels, size_t 
 // u[i] = 0 (hard reset). Returns the number appended, in increasing order.
 using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired);
 
+// fire, and the readout's decayed spike sum in the same pass:
+// sum[i] = decay * sum[i] + (1 if i fired, else 0).
+using FireSumFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired, float* sum,
+                             float decay);
+
 // Lazy evaluation of one neuron's input: init plus the n entries row[idx[i]],
 // summed in kGatherLanes interleaved partial sums (lane l takes the entries
 // i = l mod kGatherLanes, in order, from 0), then init + lane 0 + ... + lane 15.
@@ -73,6 +78,7 @@ struct KernelTable {
     ScatterRowsScaledFn scatter_rows_scaled;
     DecayBiasFn decay_bias;
     FireFn fire;
+    FireSumFn fire_sum;
     BroadcastFn broadcast;
     GatherSumFn gather_sum;
 };

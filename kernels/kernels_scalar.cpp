@@ -74,6 +74,19 @@ size_t fire(float* u, size_t n, float vth, uint32_t* fired) {
     return count;
 }
 
+size_t fire_sum(float* u, size_t n, float vth, uint32_t* fired, float* sum, float decay) {
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const bool spike = u[i] > vth;
+        fired[count] = uint32_t(i);
+        count += spike;
+        u[i] = spike ? 0.0f : u[i];
+        const float leak = decay * sum[i];
+        sum[i] = leak + (spike ? 1.0f : 0.0f);
+    }
+    return count;
+}
+
 void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
     for (size_t p = 0; p < pixels; ++p)
         for (size_t c = 0; c < channels; ++c) out[p * channels + c] = bias[c];
@@ -92,7 +105,7 @@ float gather_sum(const float* row, const uint32_t* idx, size_t n, float init) {
 const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast, gather_sum};
+                                   fire_sum, broadcast, gather_sum};
     return table;
 }
 

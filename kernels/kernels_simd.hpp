@@ -179,6 +179,34 @@ struct Kernels {
         return count;
     }
 
+    static size_t fire_sum(float* u, size_t n, float vth, uint32_t* fired, float* sum,
+                           float decay) {
+        const B th(vth), zero(0.0f), one(1.0f), dv(decay);
+        size_t count = 0;
+        size_t i = 0;
+        for (; i + W <= n; i += W) {
+            const B v = B::load_unaligned(u + i);
+            const auto above = v > th;
+            const B leak = dv * B::load_unaligned(sum + i);
+            if (xsimd::any(above)) {
+                count = append_indices(above, uint32_t(i), v, vth, fired, count);
+                xsimd::select(above, zero, v).store_unaligned(u + i);
+                (leak + xsimd::select(above, one, zero)).store_unaligned(sum + i);
+            } else {
+                (leak + zero).store_unaligned(sum + i);
+            }
+        }
+        for (; i < n; ++i) {
+            const bool spike = u[i] > vth;
+            fired[count] = uint32_t(i);
+            count += spike;
+            u[i] = spike ? 0.0f : u[i];
+            const float leak = decay * sum[i];
+            sum[i] = leak + (spike ? 1.0f : 0.0f);
+        }
+        return count;
+    }
+
     // Appends base + l for every lane l set in `above` (v[l] > vth), in lane
     // order. May write up to W entries past the new count (fired has room:
     // it holds one entry per neuron and base + W <= n).
@@ -265,7 +293,7 @@ struct Kernels {
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast, gather_sum};
+                                   fire_sum, broadcast, gather_sum};
         return t;
     }
 };

@@ -71,7 +71,6 @@ Workspace::Workspace(const Engine& engine)
     {
         const LayerSpec& f = model_.layer(model_.topology().final1).spec;
         spike_sum_.resize(f.in.size());
-        zeros_.assign(size_t(f.in.h) * f.in.w, 0.0f);
         readout_scratch_.resize(readout_scratch_floats(f));
     }
     spikes_.resize(layers_.size() * I.time_steps);
@@ -132,13 +131,13 @@ void Workspace::reset() {
 }
 
 const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const uint32_t* events,
-                                                   size_t n) {
+                                                   size_t n, float* readout_sum) {
     LayerState& L = layers_[i];
     LayerCounters& C = counters_.layers[i];
     const ModelInfo& I = model_.info();
     const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
-                         scratch(), &C.synaptic_ops, dense());
+                         scratch(), &C.synaptic_ops, dense(), readout_sum, I.readout_decay);
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     record_step(i, t, n, L.n_fired);
     return L;
@@ -295,16 +294,17 @@ void Workspace::decode_step(uint32_t t) {
     const ModelInfo& I = model_.info();
     const LayerState* in = &step_layer(T.decoder_input, t, z_.data(), z_.size());
     for (size_t d : T.decoder) in = &step_layer(d, t, in->fired.data(), in->n_fired);
-    in = &step_layer(T.final0, t, in->fired.data(), in->n_fired);
+    // The last spiking layer keeps the readout's decayed sum of its spikes as
+    // it fires (its time includes that).
+    in = &step_layer(T.final0, t, in->fired.data(), in->n_fired, spike_sum_.data());
 
-    // The last layer is not spiking and linear: the readout keeps the
-    // decayed sum of its input spikes and applies the layer once, after the
-    // last step (propagate.hpp, readout_accumulate).
+    // The last layer is not spiking and linear: the readout applies it once,
+    // after the last step, to that sum (propagate.hpp). Its additions: one
+    // per spike into the sum, then the readout's.
     const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
     const Layer& F = model_.layer(T.final1);
     LayerCounters& C = counters_.layers[T.final1];
-    C.synaptic_ops += readout_accumulate(F.spec, K_, spike_sum_.data(), zeros_.data(),
-                                         in->fired.data(), in->n_fired, I.readout_decay);
+    C.synaptic_ops += in->n_fired;
     spike_sum_weight_ = I.readout_decay * spike_sum_weight_ + 1.0f;
     if (t + 1 == I.time_steps) {
         C.synaptic_ops += readout_image(F, K_, spike_sum_.data(), spike_sum_weight_, acc_.data(),

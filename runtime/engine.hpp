@@ -136,7 +136,8 @@ private:
     void size_scratch(Mode mode);
     bool sized_for_reconstruct_ = false;
     // Runs LIF layer i on events, records its counters for step t.
-    const LayerState& step_layer(size_t i, uint32_t t, const uint32_t* events, size_t n);
+    const LayerState& step_layer(size_t i, uint32_t t, const uint32_t* events, size_t n,
+                                 float* readout_sum = nullptr);
     // Counters and trace of layer i's step t.
     void record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired);
     // Layer i (linear) at step t for every workspace of a group, on each one's
@@ -170,9 +171,9 @@ private:
     std::vector<uint32_t> z_, z_prev_;  // latent events (indices c), this and last step
     std::vector<uint32_t> post_in_;   // posterior input events [x_lat ; z_{t-1}]
     // Readout: decayed sum of the last spiking layer's spikes
-    // and of the bias weight (propagate.hpp, readout_accumulate); acc_ the
+    // (kept by its lif_step) and of the bias weight (propagate.hpp); acc_ the
     // readout (H x W x C), formed after the last step or when read before.
-    std::vector<float> spike_sum_, zeros_;
+    std::vector<float> spike_sum_;
     float spike_sum_weight_ = 0.0f;
     mutable std::vector<float> acc_, readout_scratch_;
     mutable bool acc_valid_ = false;

@@ -155,15 +155,6 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
     return propagate_values(L, K, values, target, sc);
 }
 
-uint64_t readout_accumulate(const LayerSpec& s, const kernels::KernelTable& K, float* sum,
-                            const float* zeros, const uint32_t* events, size_t n, float decay) {
-    // Any split of S into rows does: the bias is zero. Rows of in.h * in.w
-    // floats keep the loop long.
-    K.decay_bias(sum, zeros, s.in.c, size_t(s.in.h) * s.in.w, decay);
-    for (size_t e = 0; e < n; ++e) sum[events[e]] += 1.0f;
-    return n;
-}
-
 size_t readout_scratch_floats(const LayerSpec& s) {
     const size_t planes = size_t(s.kernel) * s.kernel * s.out.c;
     return planes * s.in.c + (planes + s.in.c) * s.in.h * s.in.w;
@@ -229,12 +220,13 @@ uint64_t readout_image(const Layer& L, const kernels::KernelTable& K, const floa
 
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
-                uint64_t* ops, float* dense_values) {
+                uint64_t* ops, float* dense_values, float* readout_sum, float readout_decay) {
     const LayerSpec& s = L.spec;
     const size_t pixels = s.kind == LayerKind::Linear ? 1 : size_t(s.out.h) * s.out.w;
     K.decay_bias(u, L.bias, pixels, s.bias_size(), tau);
     *ops += dense_values ? propagate_dense(L, K, events, n_events, u, scratch, dense_values)
                          : propagate_events(L, K, events, n_events, u, scratch);
+    if (readout_sum) return K.fire_sum(u, s.out.size(), vth, fired, readout_sum, readout_decay);
     return K.fire(u, s.out.size(), vth, fired);
 }
 

@@ -53,22 +53,20 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
 // neuron with u > vth fires (listed in `fired`, reset to 0). Returns the count;
 // adds the synaptic operations to *ops. With dense_values non-null the step
 // runs dense (propagate_dense).
+// With readout_sum non-null, the step also keeps the readout's decayed spike
+// sum of this layer's output (kernels fire_sum; see ReadoutSum below).
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
-                uint64_t* ops, float* dense_values = nullptr);
+                uint64_t* ops, float* dense_values = nullptr, float* readout_sum = nullptr,
+                float readout_decay = 0.0f);
 
 // The readout by linearity. The image is tanh(sum_t d^(T-1-t) m_t) with
 // m_t = W * s_t + b the current of the last (non-spiking) layer for the
 // spikes s_t of the layer below, so the sum equals W * S + b * B with
-// S = sum_t d^(T-1-t) s_t and B = sum_t d^(T-1-t). The runtime keeps S and B
-// (S = d * S + s_t: one addition per spike) and applies the layer once per
-// image instead of once per step.
-//
-// S is laid out like the layer's input (channel-last). Decays S by `decay`
-// (through decay_bias with `zeros`, in.h * in.w zero floats) and adds 1 at
-// every event. Returns the additions performed (one per event).
-uint64_t readout_accumulate(const LayerSpec& s, const kernels::KernelTable& K, float* sum,
-                            const float* zeros, const uint32_t* events, size_t n, float decay);
+// S = sum_t d^(T-1-t) s_t and B = sum_t d^(T-1-t). The runtime keeps S
+// (S = d * S + s_t, laid out like the layer's input, updated by the layer
+// below as it fires: lif_step's readout_sum) and B, and applies the layer
+// once per image instead of once per step.
 
 // Floats of scratch readout_image needs.
 size_t readout_scratch_floats(const LayerSpec& s);

@@ -216,6 +216,21 @@ TEST_CASE("kernels: fire lists the same indices as scalar at every rate and leng
                 CHECK(nb == expect);
                 CHECK(std::equal(fa.begin(), fa.begin() + na, fb.begin()));
                 CHECK(same_bits(u, v));
+
+                // fire_sum: the same spikes, and sum = 0.8 * sum + spike.
+                std::vector<float> u2(n), sum1 = random_floats(n, rng);
+                for (size_t i = 0; i < n; ++i) u2[i] = fa.size() && v[i] == 0.0f ? 0.75f : 0.25f;
+                auto u3 = u2, sum2 = sum1, want = sum1;
+                for (size_t i = 0; i < n; ++i) want[i] = 0.8f * sum1[i] + (u2[i] > 0.5f ? 1.0f : 0.0f);
+                std::vector<uint32_t> fc(n, 7u), fd(n, 7u);
+                const size_t nc = S.fire_sum(u2.data(), n, 0.5f, fc.data(), sum1.data(), 0.8f);
+                const size_t nd = K->fire_sum(u3.data(), n, 0.5f, fd.data(), sum2.data(), 0.8f);
+                CHECK(nc == na);
+                CHECK(nd == na);
+                CHECK(std::equal(fa.begin(), fa.begin() + na, fd.begin()));
+                CHECK(same_bits(u2, u3));
+                CHECK(same_bits(sum1, want));
+                CHECK(same_bits(sum2, want));
             }
         }
     }
