@@ -117,7 +117,8 @@ void Workspace::size_scratch(Mode mode) {
 
 void Workspace::reset() {
     for (LayerState& L : layers_) {
-        std::fill(L.u.begin(), L.u.end(), 0.0f);
+        if (L.touched) std::fill(L.u.begin(), L.u.end(), 0.0f);  // the mode's layers only
+        L.touched = false;
         L.n_fired = 0;
     }
     std::fill(spike_sum_.begin(), spike_sum_.end(), 0.0f);
@@ -133,6 +134,7 @@ void Workspace::reset() {
 const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const uint32_t* events,
                                                    size_t n, float* readout_sum) {
     LayerState& L = layers_[i];
+    L.touched = true;
     LayerCounters& C = counters_.layers[i];
     const ModelInfo& I = model_.info();
     const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
@@ -177,7 +179,10 @@ void Workspace::step_linear_group(Workspace* const* ws, size_t n, size_t i, size
     const bool timing = w0.timing_;
     const Clock::time_point t0 = timing ? Clock::now() : Clock::time_point{};
     const size_t len = s.row_len();
-    for (size_t g = 0; g < n; ++g) K.decay_bias(ws[g]->layers_[i].u.data(), L.bias, 1, len, I.tau);
+    for (size_t g = 0; g < n; ++g) {
+        ws[g]->layers_[i].touched = true;
+        K.decay_bias(ws[g]->layers_[i].u.data(), L.bias, 1, len, I.tau);
+    }
     // The same additions, in the same order per element, as lif_step: each
     // image's events in order, column range by column range.
     const size_t cols = group_columns(s);
@@ -354,6 +359,7 @@ void Workspace::posterior_step(uint32_t t) {
         const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
         const size_t e0 = T.encoder[0];
         LayerState& L0 = layers_[e0];
+        L0.touched = true;
         LayerCounters& C = counters_.layers[e0];
         K_.decay_bias(L0.u.data(), input_current_.data(), 1, L0.u.size(), I.tau);
         L0.n_fired = K_.fire(L0.u.data(), L0.u.size(), I.vth, L0.fired.data());
