@@ -50,14 +50,24 @@ using ScatterRowsScaledFn = void (*)(float* out, const float* rows, const uint32
 using DecayBiasFn = void (*)(float* u, const float* bias, size_t pixels, size_t channels,
                              float tau);
 
-// Threshold: for every i with u[i] > vth (strictly) append i to fired and set
-// u[i] = 0 (hard reset). Returns the number appended, in increasing order.
-using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired);
+// What fire does to every neuron after the threshold: the leak and bias of
+// the next step (decay_bias: u = tau * u + bias[i mod channels]), applied in
+// the same pass so that the next step does not read and write u for them;
+// and, with sum non-null, the readout's decayed spike sum:
+// sum[i] = sum_decay * sum[i] + (1 if i fired, else 0).
+struct FireNext {
+    float tau = 0;
+    const float* bias = nullptr;
+    size_t channels = 1;  // bias entries; u is pixels x channels
+    float* sum = nullptr;
+    float sum_decay = 0;
+};
 
-// fire, and the readout's decayed spike sum in the same pass:
-// sum[i] = decay * sum[i] + (1 if i fired, else 0).
-using FireSumFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired, float* sum,
-                             float decay);
+// Threshold: for every i with u[i] > vth (strictly) append i to fired and set
+// u[i] = 0 (hard reset); then apply `next`. Returns the number appended, in
+// increasing order. May write up to one vector's worth of entries past the
+// count (fired holds one entry per neuron).
+using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired, const FireNext& next);
 
 // Lazy evaluation of one neuron's input: init plus the n entries row[idx[i]],
 // summed in kGatherLanes interleaved partial sums (lane l takes the entries
@@ -78,7 +88,6 @@ struct KernelTable {
     ScatterRowsScaledFn scatter_rows_scaled;
     DecayBiasFn decay_bias;
     FireFn fire;
-    FireSumFn fire_sum;
     BroadcastFn broadcast;
     GatherSumFn gather_sum;
 };

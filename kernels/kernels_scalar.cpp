@@ -63,26 +63,21 @@ void decay_bias(float* u, const float* bias, size_t pixels, size_t channels, flo
     }
 }
 
-size_t fire(float* u, size_t n, float vth, uint32_t* fired) {
+size_t fire(float* u, size_t n, float vth, uint32_t* fired, const FireNext& next) {
     size_t count = 0;
+    size_t c = 0;  // i mod channels
     for (size_t i = 0; i < n; ++i) {
         const bool spike = u[i] > vth;
         fired[count] = uint32_t(i);  // branch-free compaction: kept only if spike
         count += spike;
-        u[i] = spike ? 0.0f : u[i];
-    }
-    return count;
-}
-
-size_t fire_sum(float* u, size_t n, float vth, uint32_t* fired, float* sum, float decay) {
-    size_t count = 0;
-    for (size_t i = 0; i < n; ++i) {
-        const bool spike = u[i] > vth;
-        fired[count] = uint32_t(i);
-        count += spike;
-        u[i] = spike ? 0.0f : u[i];
-        const float leak = decay * sum[i];
-        sum[i] = leak + (spike ? 1.0f : 0.0f);
+        const float r = spike ? 0.0f : u[i];
+        const float leak = next.tau * r;
+        u[i] = leak + next.bias[c];
+        if (next.sum) {
+            const float s = next.sum_decay * next.sum[i];
+            next.sum[i] = s + (spike ? 1.0f : 0.0f);
+        }
+        if (++c == next.channels) c = 0;
     }
     return count;
 }
@@ -105,7 +100,7 @@ float gather_sum(const float* row, const uint32_t* idx, size_t n, float init) {
 const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   fire_sum, broadcast, gather_sum};
+                                   broadcast, gather_sum};
     return table;
 }
 

@@ -158,51 +158,54 @@ struct Kernels {
         }
     }
 
-    static size_t fire(float* u, size_t n, float vth, uint32_t* fired) {
-        const B th(vth);
-        const B zero(0.0f);
-        size_t count = 0;
-        size_t i = 0;
-        for (; i + W <= n; i += W) {
-            const B v = B::load_unaligned(u + i);
-            const auto above = v > th;
-            if (!xsimd::any(above)) continue;
-            count = append_indices(above, uint32_t(i), v, vth, fired, count);
-            xsimd::select(above, zero, v).store_unaligned(u + i);
-        }
-        for (; i < n; ++i) {
-            const bool spike = u[i] > vth;
-            fired[count] = uint32_t(i);
-            count += spike;
-            u[i] = spike ? 0.0f : u[i];
-        }
-        return count;
+    static size_t fire(float* u, size_t n, float vth, uint32_t* fired, const FireNext& next) {
+        return next.sum ? fire_leak<true>(u, n, vth, fired, next)
+                        : fire_leak<false>(u, n, vth, fired, next);
     }
 
-    static size_t fire_sum(float* u, size_t n, float vth, uint32_t* fired, float* sum,
-                           float decay) {
-        const B th(vth), zero(0.0f), one(1.0f), dv(decay);
+    template <bool Sum>
+    static size_t fire_leak(float* u, size_t n, float vth, uint32_t* fired, const FireNext& next) {
+        const B th(vth), zero(0.0f), one(1.0f), tv(next.tau), dv(next.sum_decay);
+        const size_t C = next.channels;
         size_t count = 0;
-        size_t i = 0;
+        size_t i = 0, c = 0;  // c = i mod C
         for (; i + W <= n; i += W) {
             const B v = B::load_unaligned(u + i);
             const auto above = v > th;
-            const B leak = dv * B::load_unaligned(sum + i);
+            B r = v;
             if (xsimd::any(above)) {
                 count = append_indices(above, uint32_t(i), v, vth, fired, count);
-                xsimd::select(above, zero, v).store_unaligned(u + i);
-                (leak + xsimd::select(above, one, zero)).store_unaligned(sum + i);
-            } else {
-                (leak + zero).store_unaligned(sum + i);
+                r = xsimd::select(above, zero, v);
+            }
+            B bias;
+            if (c + W <= C) {
+                bias = B::load_unaligned(next.bias + c);
+            } else {  // the channels wrap inside this vector
+                alignas(64) float lane[W];
+                for (size_t l = 0, k = c; l < W; ++l, k = k + 1 == C ? 0 : k + 1) lane[l] = next.bias[k];
+                bias = B::load_aligned(lane);
+            }
+            const B leak = tv * r;
+            (leak + bias).store_unaligned(u + i);
+            if constexpr (Sum) {
+                const B s = dv * B::load_unaligned(next.sum + i);
+                (s + xsimd::select(above, one, zero)).store_unaligned(next.sum + i);
+            }
+            for (c += W; c >= C; c -= C) {
             }
         }
         for (; i < n; ++i) {
             const bool spike = u[i] > vth;
             fired[count] = uint32_t(i);
             count += spike;
-            u[i] = spike ? 0.0f : u[i];
-            const float leak = decay * sum[i];
-            sum[i] = leak + (spike ? 1.0f : 0.0f);
+            const float r = spike ? 0.0f : u[i];
+            const float leak = next.tau * r;
+            u[i] = leak + next.bias[c];
+            if constexpr (Sum) {
+                const float s = next.sum_decay * next.sum[i];
+                next.sum[i] = s + (spike ? 1.0f : 0.0f);
+            }
+            if (++c == C) c = 0;
         }
         return count;
     }
@@ -293,7 +296,7 @@ struct Kernels {
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   fire_sum, broadcast, gather_sum};
+                                   broadcast, gather_sum};
         return t;
     }
 };

@@ -134,10 +134,13 @@ void Workspace::reset() {
 const Workspace::LayerState& Workspace::step_layer(size_t i, uint32_t t, const uint32_t* events,
                                                    size_t n, float* readout_sum) {
     LayerState& L = layers_[i];
-    L.touched = true;
     LayerCounters& C = counters_.layers[i];
     const ModelInfo& I = model_.info();
     const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
+    if (!L.touched) {  // the first step's leak (lif_step applies the others ahead)
+        first_leak(model_.layer(i), K_, I.tau, L.u.data());
+        L.touched = true;
+    }
     L.n_fired = lif_step(model_.layer(i), K_, I.tau, I.vth, L.u.data(), events, n, L.fired.data(),
                          scratch(), &C.synaptic_ops, dense(), readout_sum, I.readout_decay);
     if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -180,8 +183,9 @@ void Workspace::step_linear_group(Workspace* const* ws, size_t n, size_t i, size
     const Clock::time_point t0 = timing ? Clock::now() : Clock::time_point{};
     const size_t len = s.row_len();
     for (size_t g = 0; g < n; ++g) {
-        ws[g]->layers_[i].touched = true;
-        K.decay_bias(ws[g]->layers_[i].u.data(), L.bias, 1, len, I.tau);
+        LayerState& out = ws[g]->layers_[i];
+        if (!out.touched) first_leak(L, K, I.tau, out.u.data());
+        out.touched = true;
     }
     // The same additions, in the same order per element, as lif_step: each
     // image's events in order, column range by column range.
@@ -197,7 +201,7 @@ void Workspace::step_linear_group(Workspace* const* ws, size_t n, size_t i, size
     for (size_t g = 0; g < n; ++g) {
         Workspace& w = *ws[g];
         LayerState& out = w.layers_[i];
-        out.n_fired = K.fire(out.u.data(), s.out.size(), I.vth, out.fired.data());
+        out.n_fired = K.fire(out.u.data(), s.out.size(), I.vth, out.fired.data(), fire_next(L, I.tau));
         const size_t events = w.layers_[below].n_fired;
         w.counters_.layers[i].synaptic_ops += uint64_t(events) * len;
         w.record_step(i, t, events, out.n_fired);
@@ -359,10 +363,16 @@ void Workspace::posterior_step(uint32_t t) {
         const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
         const size_t e0 = T.encoder[0];
         LayerState& L0 = layers_[e0];
-        L0.touched = true;
         LayerCounters& C = counters_.layers[e0];
-        K_.decay_bias(L0.u.data(), input_current_.data(), 1, L0.u.size(), I.tau);
-        L0.n_fired = K_.fire(L0.u.data(), L0.u.size(), I.vth, L0.fired.data());
+        // The image's current takes the place of a bias (leaked ahead, as
+        // lif_step does).
+        if (!L0.touched) K_.decay_bias(L0.u.data(), input_current_.data(), 1, L0.u.size(), I.tau);
+        L0.touched = true;
+        kernels::FireNext next;
+        next.tau = I.tau;
+        next.bias = input_current_.data();
+        next.channels = L0.u.size();
+        L0.n_fired = K_.fire(L0.u.data(), L0.u.size(), I.vth, L0.fired.data(), next);
         if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
         spikes_[e0 * I.time_steps + t] = uint32_t(L0.n_fired);
         C.spikes += L0.n_fired;

@@ -222,12 +222,25 @@ size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float 
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
                 uint64_t* ops, float* dense_values, float* readout_sum, float readout_decay) {
     const LayerSpec& s = L.spec;
-    const size_t pixels = s.kind == LayerKind::Linear ? 1 : size_t(s.out.h) * s.out.w;
-    K.decay_bias(u, L.bias, pixels, s.bias_size(), tau);
     *ops += dense_values ? propagate_dense(L, K, events, n_events, u, scratch, dense_values)
                          : propagate_events(L, K, events, n_events, u, scratch);
-    if (readout_sum) return K.fire_sum(u, s.out.size(), vth, fired, readout_sum, readout_decay);
-    return K.fire(u, s.out.size(), vth, fired);
+    return K.fire(u, s.out.size(), vth, fired, fire_next(L, tau, readout_sum, readout_decay));
+}
+
+kernels::FireNext fire_next(const Layer& L, float tau, float* readout_sum, float readout_decay) {
+    kernels::FireNext next;
+    next.tau = tau;
+    next.bias = L.bias;
+    next.channels = L.spec.bias_size();
+    next.sum = readout_sum;
+    next.sum_decay = readout_decay;
+    return next;
+}
+
+void first_leak(const Layer& L, const kernels::KernelTable& K, float tau, float* u) {
+    const LayerSpec& s = L.spec;
+    const size_t pixels = s.kind == LayerKind::Linear ? 1 : size_t(s.out.h) * s.out.w;
+    K.decay_bias(u, L.bias, pixels, s.bias_size(), tau);
 }
 
 }  // namespace fsvae

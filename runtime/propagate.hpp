@@ -52,13 +52,22 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
 // One LIF step: u = tau * u + bias, the events' rows added in, then every
 // neuron with u > vth fires (listed in `fired`, reset to 0). Returns the count;
 // adds the synaptic operations to *ops. With dense_values non-null the step
-// runs dense (propagate_dense).
-// With readout_sum non-null, the step also keeps the readout's decayed spike
-// sum of this layer's output (kernels fire_sum; see ReadoutSum below).
+// runs dense (propagate_dense). With readout_sum non-null, the step also
+// keeps the readout's decayed spike sum of this layer's output (see below).
+//
+// The leak and bias are applied ahead: fire leaves every membrane at
+// tau * u + bias for the next step (kernels::FireNext), so u must hold that
+// when a step starts; first_leak brings a layer's zeroed membranes there
+// before its first step. Per neuron the operations and their order are those
+// of leaking, adding the events, then firing.
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
                 uint64_t* ops, float* dense_values = nullptr, float* readout_sum = nullptr,
                 float readout_decay = 0.0f);
+void first_leak(const Layer& L, const kernels::KernelTable& K, float tau, float* u);
+// The FireNext of layer L: its leak and bias (and the readout sum, if any).
+kernels::FireNext fire_next(const Layer& L, float tau, float* readout_sum = nullptr,
+                            float readout_decay = 0.0f);
 
 // The readout by linearity. The image is tanh(sum_t d^(T-1-t) m_t) with
 // m_t = W * s_t + b the current of the last (non-spiking) layer for the

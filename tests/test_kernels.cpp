@@ -33,6 +33,13 @@ std::vector<const KernelTable*> simd_tables() {
     return v;
 }
 
+// The SIMD tables and the scalar reference.
+std::vector<const KernelTable*> all_tables() {
+    auto v = simd_tables();
+    v.push_back(&scalar_kernels());
+    return v;
+}
+
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
 }
@@ -178,9 +185,15 @@ TEST_CASE("kernels: decay_bias, fire, broadcast match scalar on every ISA") {
             INFO(K->isa, " channels ", channels);
             CHECK(same_bits(u, v));
 
+            // fire with the next step's leak, bias repeating every `channels`
+            // (3 and 37 wrap inside a vector).
+            FireNext next;
+            next.tau = 0.25f;
+            next.bias = bias.data();
+            next.channels = channels;
             std::vector<uint32_t> fa(n), fb(n);
-            const size_t na = S.fire(u.data(), n, 0.2f, fa.data());
-            const size_t nb = K->fire(v.data(), n, 0.2f, fb.data());
+            const size_t na = S.fire(u.data(), n, 0.2f, fa.data(), next);
+            const size_t nb = K->fire(v.data(), n, 0.2f, fb.data(), next);
             CHECK(na == nb);
             CHECK(std::equal(fa.begin(), fa.begin() + na, fb.begin()));
             CHECK(same_bits(u, v));
@@ -193,11 +206,46 @@ TEST_CASE("kernels: decay_bias, fire, broadcast match scalar on every ISA") {
     }
 }
 
+TEST_CASE("kernels: fire is threshold, reset, then the next step's leak and bias") {
+    // fire(u) must equal: spikes where u > vth, u = 0 there, then decay_bias.
+    std::mt19937 rng(13);
+    for (const KernelTable* K : all_tables()) {
+        for (size_t channels : {1u, 5u, 32u}) {
+            const size_t pixels = 7, n = pixels * channels;
+            auto bias = random_floats(channels, rng);
+            auto u = random_floats(n, rng);
+            auto want = u;
+            std::vector<uint32_t> expect;
+            for (size_t i = 0; i < n; ++i)
+                if (want[i] > 0.1f) {
+                    expect.push_back(uint32_t(i));
+                    want[i] = 0.0f;
+                }
+            scalar_kernels().decay_bias(want.data(), bias.data(), pixels, channels, 0.5f);
+            FireNext next;
+            next.tau = 0.5f;
+            next.bias = bias.data();
+            next.channels = channels;
+            std::vector<uint32_t> fired(n);
+            const size_t got = K->fire(u.data(), n, 0.1f, fired.data(), next);
+            INFO(K->isa, " channels ", channels);
+            REQUIRE(got == expect.size());
+            CHECK(std::equal(expect.begin(), expect.end(), fired.begin()));
+            CHECK(same_bits(u, want));
+        }
+    }
+}
+
 TEST_CASE("kernels: fire lists the same indices as scalar at every rate and length") {
     // Each ISA compacts a vector's spikes its own way (mask bits, a
     // compressed register): from no lane to every lane, and in the tail.
     std::mt19937 rng(11);
     const KernelTable& S = scalar_kernels();
+    const float zero_bias[1] = {0.0f};
+    FireNext plain;  // no leak: u keeps its value or its reset
+    plain.tau = 1.0f;
+    plain.bias = zero_bias;
+    plain.channels = 1;
     for (const KernelTable* K : simd_tables()) {
         for (size_t n : {1u, 15u, 16u, 17u, 64u, 67u, 1000u}) {
             for (double rate : {0.0, 0.05, 0.5, 0.95, 1.0}) {
@@ -207,8 +255,8 @@ TEST_CASE("kernels: fire lists the same indices as scalar at every rate and leng
                 auto v = u;
                 // Sentinels after the count show what the kernel may overwrite.
                 std::vector<uint32_t> fa(n, 7u), fb(n, 7u);
-                const size_t na = S.fire(u.data(), n, 0.5f, fa.data());
-                const size_t nb = K->fire(v.data(), n, 0.5f, fb.data());
+                const size_t na = S.fire(u.data(), n, 0.5f, fa.data(), plain);
+                const size_t nb = K->fire(v.data(), n, 0.5f, fb.data(), plain);
                 INFO(K->isa, " n ", n, " rate ", rate);
                 size_t expect = 0;
                 for (float x : v) expect += x == 0.0f;
@@ -217,14 +265,18 @@ TEST_CASE("kernels: fire lists the same indices as scalar at every rate and leng
                 CHECK(std::equal(fa.begin(), fa.begin() + na, fb.begin()));
                 CHECK(same_bits(u, v));
 
-                // fire_sum: the same spikes, and sum = 0.8 * sum + spike.
+                // With the readout sum: the same spikes, and sum = 0.8 * sum + spike.
                 std::vector<float> u2(n), sum1 = random_floats(n, rng);
-                for (size_t i = 0; i < n; ++i) u2[i] = fa.size() && v[i] == 0.0f ? 0.75f : 0.25f;
+                for (size_t i = 0; i < n; ++i) u2[i] = v[i] == 0.0f ? 0.75f : 0.25f;
                 auto u3 = u2, sum2 = sum1, want = sum1;
                 for (size_t i = 0; i < n; ++i) want[i] = 0.8f * sum1[i] + (u2[i] > 0.5f ? 1.0f : 0.0f);
                 std::vector<uint32_t> fc(n, 7u), fd(n, 7u);
-                const size_t nc = S.fire_sum(u2.data(), n, 0.5f, fc.data(), sum1.data(), 0.8f);
-                const size_t nd = K->fire_sum(u3.data(), n, 0.5f, fd.data(), sum2.data(), 0.8f);
+                FireNext with_sum = plain;
+                with_sum.sum_decay = 0.8f;
+                with_sum.sum = sum1.data();
+                const size_t nc = S.fire(u2.data(), n, 0.5f, fc.data(), with_sum);
+                with_sum.sum = sum2.data();
+                const size_t nd = K->fire(u3.data(), n, 0.5f, fd.data(), with_sum);
                 CHECK(nc == na);
                 CHECK(nd == na);
                 CHECK(std::equal(fa.begin(), fa.begin() + na, fd.begin()));
@@ -237,14 +289,19 @@ TEST_CASE("kernels: fire lists the same indices as scalar at every rate and leng
 }
 
 TEST_CASE("kernels: fire is strict, resets, and lists indices in order") {
-    for (const KernelTable* K : simd_tables()) {
+    const float zero_bias[1] = {0.0f};
+    FireNext plain;
+    plain.tau = 1.0f;
+    plain.bias = zero_bias;
+    plain.channels = 1;
+    for (const KernelTable* K : all_tables()) {
         std::vector<float> u(19, 0.0f);
         u[0] = 0.2f;            // equal to Vth: no spike
         u[3] = 0.2000001f;
         u[8] = 5.0f;
         u[18] = 0.3f;           // in the scalar tail
         std::vector<uint32_t> fired(u.size());
-        const size_t n = K->fire(u.data(), u.size(), 0.2f, fired.data());
+        const size_t n = K->fire(u.data(), u.size(), 0.2f, fired.data(), plain);
         INFO(K->isa);
         REQUIRE(n == 3);
         CHECK(fired[0] == 3);
