@@ -501,7 +501,8 @@ void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
     // images one by one.
     const size_t per_thread = (o.count + size_t(threads) - 1) / size_t(threads);
     const bool lockstep = !engine.options().dense && !engine.transposed(Mode::Generate);
-    const size_t group = lockstep ? std::max<size_t>(1, std::min(kGenerateGroup, per_thread)) : 1;
+    const size_t wanted = std::clamp<size_t>(engine.options().generate_group, 1, kMaxGenerateGroup);
+    const size_t group = lockstep ? std::max<size_t>(1, std::min(wanted, per_thread)) : 1;
     tbb::task_arena arena(threads);
     struct Pool {
         std::vector<std::unique_ptr<Workspace>> ws;
@@ -514,9 +515,9 @@ void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
             tbb::blocked_range<size_t>(0, o.count, group),
             [&](const tbb::blocked_range<size_t>& range) {
                 Pool& pool = pools.local();
-                Workspace* ws[kGenerateGroup];
-                float* outs[kGenerateGroup];
-                ImageTrace* trs[kGenerateGroup];
+                Workspace* ws[kMaxGenerateGroup];
+                float* outs[kMaxGenerateGroup];
+                ImageTrace* trs[kMaxGenerateGroup];
                 for (size_t i0 = range.begin(); i0 < range.end(); i0 += group) {
                     const size_t n = std::min(group, range.end() - i0);
                     while (pool.ws.size() < n) {

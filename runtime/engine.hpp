@@ -44,7 +44,16 @@ struct EngineOptions {
     // scattered reads made generation slower on the machines measured
     // (`fsvae bench` reports both).
     bool lazy_sampling = false;
+    // Images a thread of generate_batch generates together, the prior in
+    // lockstep (Workspace::generate_group), up to kMaxGenerateGroup; 1 runs
+    // them one at a time. Off by default: on the machines measured every
+    // weight fits the last-level cache, and groups of 8 ran as fast on one
+    // thread and a few percent slower on two (`fsvae bench` reports both).
+    size_t generate_group = 1;
 };
+
+// The largest EngineOptions::generate_group.
+inline constexpr size_t kMaxGenerateGroup = 16;
 
 class Engine {
 public:
@@ -192,9 +201,6 @@ private:
     ChoiceSource choices_{0, 0, 1, 1};
     uint32_t t_ = 0;
 };
-
-// Images generated together by one thread (Workspace::generate_group).
-inline constexpr size_t kGenerateGroup = 8;
 
 struct BatchOptions {
     uint64_t seed = 0;

@@ -72,12 +72,15 @@ TEST_CASE("determinism: generated images are in [-1, 1] and not blank") {
 }
 
 TEST_CASE("determinism: images generated in groups equal images generated one at a time") {
-    // generate_batch runs each thread's images in groups with the prior in
-    // lockstep (Workspace::generate_group); a lone workspace runs one image
-    // at a time. kGenerateGroup + 3 images on one thread: a full group and one of 3.
-    Engine e(bundled_model());
+    // With generate_group set, generate_batch runs each thread's images in
+    // groups with the prior in lockstep (Workspace::generate_group); a lone
+    // workspace runs one image at a time. 11 images on one thread in groups
+    // of 8: a full group and one of 3.
+    EngineOptions options;
+    options.generate_group = 8;
+    Engine e(bundled_model(), nullptr, options);
     const ModelInfo& I = e.model().info();
-    const size_t S = I.image_size(), count = kGenerateGroup + 3;
+    const size_t S = I.image_size(), count = 11;
     BatchOptions o;
     o.seed = 21;
     o.count = count;
