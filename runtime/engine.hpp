@@ -134,7 +134,7 @@ public:
 
 private:
     struct LayerState {
-        std::vector<float> u;          // membranes (or current, for the readout layer)
+        std::vector<float> u;          // membranes (unused for the readout layer)
         std::vector<uint32_t> fired;   // indices that fired this step
         size_t n_fired = 0;
         bool touched = false;  // u changed since the last reset
