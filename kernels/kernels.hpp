@@ -25,10 +25,11 @@ using AccumulateRowsFn = void (*)(float* out, const float* rows, const uint32_t*
 using SumRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
                            size_t n_active, size_t row_len, size_t row_stride);
 
-// out[j] += sum over i < n_rows of scale[i] * rows[i * row_len + j], i in
-// order: a dense matrix-vector product, for the dense execution mode.
+// out[j] += sum over i < n_rows of scale[i] * rows[i * row_stride + j] for
+// j < row_len, i in order: a dense matrix-vector product (the dense execution
+// mode, the readout's planes).
 using AccumulateRowsScaledFn = void (*)(float* out, const float* rows, const float* scale,
-                                        size_t n_rows, size_t row_len);
+                                        size_t n_rows, size_t row_len, size_t row_stride);
 
 // For i in 0..n-1: out[dst[i] .. dst[i] + len[i]) += rows[src[i] .. src[i] + len[i]).
 // dst and src are element offsets. Convolutions: one span per event and

@@ -20,9 +20,9 @@ void sum_rows(float* out, const float* rows, const uint32_t* active, size_t n_ac
 }
 
 void accumulate_rows_scaled(float* out, const float* rows, const float* scale, size_t n_rows,
-                            size_t row_len) {
+                            size_t row_len, size_t row_stride) {
     for (size_t i = 0; i < n_rows; ++i) {
-        const float* row = rows + i * row_len;
+        const float* row = rows + i * row_stride;
         const float s = scale[i];
         for (size_t j = 0; j < row_len; ++j) {
             const float prod = s * row[j];

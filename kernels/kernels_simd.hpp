@@ -72,14 +72,14 @@ struct Kernels {
     }
 
     static void accumulate_rows_scaled(float* out, const float* rows, const float* scale,
-                                       size_t n_rows, size_t row_len) {
+                                       size_t n_rows, size_t row_len, size_t row_stride) {
         constexpr size_t BLOCK = 4 * W;
         size_t j = 0;
         for (; j + BLOCK <= row_len; j += BLOCK) {
             B o0 = B::load_unaligned(out + j), o1 = B::load_unaligned(out + j + W);
             B o2 = B::load_unaligned(out + j + 2 * W), o3 = B::load_unaligned(out + j + 3 * W);
             for (size_t i = 0; i < n_rows; ++i) {
-                const float* r = rows + i * row_len + j;
+                const float* r = rows + i * row_stride + j;
                 const B s(scale[i]);
                 o0 += s * B::load_unaligned(r);
                 o1 += s * B::load_unaligned(r + W);
@@ -94,13 +94,13 @@ struct Kernels {
         for (; j + W <= row_len; j += W) {
             B o = B::load_unaligned(out + j);
             for (size_t i = 0; i < n_rows; ++i)
-                o += B(scale[i]) * B::load_unaligned(rows + i * row_len + j);
+                o += B(scale[i]) * B::load_unaligned(rows + i * row_stride + j);
             o.store_unaligned(out + j);
         }
         for (; j < row_len; ++j) {
             float o = out[j];
             for (size_t i = 0; i < n_rows; ++i) {
-                const float prod = scale[i] * rows[i * row_len + j];
+                const float prod = scale[i] * rows[i * row_stride + j];
                 o += prod;
             }
             out[j] = o;

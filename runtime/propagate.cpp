@@ -149,15 +149,24 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
     std::fill(values, values + s.in.size(), 0.0f);
     for (size_t e = 0; e < n; ++e) values[events[e]] = 1.0f;
     if (s.kind == LayerKind::Linear) {
-        K.accumulate_rows_scaled(target, L.weight, values, s.in.size(), s.row_len());
+        K.accumulate_rows_scaled(target, L.weight, values, s.in.size(), s.row_len(), s.row_len());
         return uint64_t(s.in.size()) * s.row_len();
     }
     return propagate_values(L, K, values, target, sc);
 }
 
+namespace {
+
+// Row stride of the readout's channel-major copy of S: a row of in.h * in.w
+// floats padded by one cache line, since rows a power of two apart (4 KB for
+// 32 x 32) would all fall in the same cache set.
+size_t readout_stride(const LayerSpec& s) { return size_t(s.in.h) * s.in.w + 16; }
+
+}  // namespace
+
 size_t readout_scratch_floats(const LayerSpec& s) {
     const size_t planes = size_t(s.kernel) * s.kernel * s.out.c;
-    return planes * s.in.c + (planes + s.in.c) * s.in.h * s.in.w;
+    return planes * s.in.c + s.in.c * readout_stride(s) + planes * s.in.h * s.in.w;
 }
 
 uint64_t readout_macs(const LayerSpec& s) {
@@ -169,23 +178,23 @@ uint64_t readout_image(const Layer& L, const kernels::KernelTable& K, const floa
     const LayerSpec& s = L.spec;
     const uint32_t Cin = s.in.c, C = s.out.c, Kk = s.kernel;
     const size_t planes = size_t(Kk) * Kk * C, hw = size_t(s.in.h) * s.in.w;
+    const size_t stride = readout_stride(s);
     // Weights per (tap, output channel), contiguous over the input channels.
     float* wt = scratch;
     float* by_channel = wt + planes * Cin;
-    float* plane = by_channel + Cin * hw;
+    float* plane = by_channel + Cin * stride;
     for (size_t pc = 0; pc < planes; ++pc)
         for (uint32_t ci = 0; ci < Cin; ++ci) wt[pc * Cin + ci] = L.weight[size_t(ci) * planes + pc];
     // Channel-last to channel-major, 16 pixels at a time: each channel's
-    // row is written a cache line at a time (the rows are 4 KB apart, and
-    // a store per row per pixel would keep evicting them).
+    // row is written a cache line at a time.
     for (size_t p0 = 0; p0 < hw; p0 += 16) {
         const size_t p1 = std::min(hw, p0 + 16);
         for (uint32_t ci = 0; ci < Cin; ++ci)
-            for (size_t p = p0; p < p1; ++p) by_channel[ci * hw + p] = sum[p * Cin + ci];
+            for (size_t p = p0; p < p1; ++p) by_channel[ci * stride + p] = sum[p * Cin + ci];
     }
     std::fill(plane, plane + planes * hw, 0.0f);
     for (size_t pc = 0; pc < planes; ++pc)
-        K.accumulate_rows_scaled(plane + pc * hw, by_channel, wt + pc * Cin, Cin, hw);
+        K.accumulate_rows_scaled(plane + pc * hw, by_channel, wt + pc * Cin, Cin, hw, stride);
     uint64_t ops = readout_macs(s);
 
     const int S = int(s.stride), P = int(s.padding);

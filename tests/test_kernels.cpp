@@ -100,14 +100,23 @@ TEST_CASE("kernels: accumulate_rows_scaled matches scalar on every ISA") {
             scale[3] = 0.0f;
             scale[5] = 1.0f;
             auto a = random_floats(row_len, rng), b = a;
-            S.accumulate_rows_scaled(a.data(), w.data(), scale.data(), rows, row_len);
-            K->accumulate_rows_scaled(b.data(), w.data(), scale.data(), rows, row_len);
+            const auto a0 = a;
+            S.accumulate_rows_scaled(a.data(), w.data(), scale.data(), rows, row_len, row_len);
+            K->accumulate_rows_scaled(b.data(), w.data(), scale.data(), rows, row_len, row_len);
             INFO(K->isa, " row_len ", row_len);
             CHECK(same_bits(a, b));
+            // The last `len` columns only, rows still row_len apart: those
+            // columns of the full product, the others untouched.
+            const size_t lo = row_len / 3, len = row_len - lo;
+            auto c = a0;
+            K->accumulate_rows_scaled(c.data() + lo, w.data() + lo, scale.data(), rows, len, row_len);
+            auto expect = a0;
+            std::copy(a.begin() + long(lo), a.end(), expect.begin() + long(lo));
+            CHECK(same_bits(c, expect));
         }
     }
     std::vector<float> w = {1, 2, 10, 20}, s = {3, 0.5f}, out = {1, 1};
-    S.accumulate_rows_scaled(out.data(), w.data(), s.data(), 2, 2);
+    S.accumulate_rows_scaled(out.data(), w.data(), s.data(), 2, 2, 2);
     CHECK(out[0] == 1 + 3 + 5);
     CHECK(out[1] == 1 + 6 + 10);
 }
