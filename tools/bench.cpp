@@ -70,7 +70,7 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
 
     Workspace ws(engine);
     double one = 1e30, batch1 = 1e30, batch_all = 1e30, dense = 1e30, timed = 1e30, lazy = 1e30,
-           group1 = 1e30, group_all = 1e30;
+           group1 = 1e30, group_all = 1e30, early_read = 1e30;
     for (size_t r = 0; r < repeat; ++r) {
         // Batch 1: one image at a time on a kept workspace, as an application
         // waiting for each image would.
@@ -86,6 +86,12 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
         group1 = std::min(group1, seconds([&] { batch(group_engine, 1, nullptr); }) / double(count));
         if (all > 1)
             group_all = std::min(group_all, seconds([&] { batch(group_engine, all, nullptr); }) / double(count));
+        // Reading the image half way (the readout applied to the sum so far).
+        for (uint64_t i = 0; i < 10; ++i) {
+            ws.begin(Mode::Generate, ChoiceSource(1, r * 10 + i, I.k, I.latent_dim));
+            for (uint32_t t = 0; t < I.time_steps / 2; ++t) ws.step();
+            early_read = std::min(early_read, seconds([&] { ws.read_image(images.data()); }));
+        }
     }
     double syn = 0, macs = 0, lazy_ops = 0;
     for (const LayerCounters& l : counters.layers) {
@@ -124,6 +130,8 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
         std::snprintf(name, sizeof name, "  in groups of 8, %d threads", all);
         row(name, group_all);
     }
+    std::printf("  read_image half way (readout so far)   %10.3f   (a step: %.3f ms)\n", 1e3 * early_read,
+                1e3 * one / I.time_steps);
     std::printf("\nratios (same run)\n");
     std::printf("  event-driven vs dense mode, 1 thread:   %.2fx faster\n", dense / batch1);
     if (all > 1) std::printf("  %d threads vs 1 thread, batch %zu:      %.2fx\n", all, count, batch1 / batch_all);
