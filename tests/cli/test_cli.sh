@@ -34,6 +34,19 @@ hdr64=$(( $(stat -c %s "$tmp/c.npy") - 64 * 1024 * 4 ))
 cmp -s <(tail -c +$((hdr8 + 1)) "$tmp/a.npy") <(tail -c +$((hdr64 + 1)) "$tmp/c.npy" | head -c $((8 * 1024 * 4))) \
   && ok || bad "count 8 vs first 8 of 64 differ"
 head -c 128 "$tmp/c.npy" | grep -q "'shape': (64, 1, 32, 32)" && ok || bad "npy shape"
+# bench: runs every configuration and reports the same work per image as the
+# profile of the same images (seed 1). Its times are not checked.
+"$FSVAE" bench --model "$MODEL" --count 4 --threads 2 --repeat 1 > "$tmp/bench" || bad "bench"
+for line in "event-driven, batch 1, 1 thread" "event-driven, batch 4, 2 threads" "dense mode, batch 4" \
+    "with lazy sampling" "in groups of 8, 2 threads" "read_image half way" "2 threads vs 1 thread" \
+    "bound synaptic ops / peak"; do
+  grep -qF "$line" "$tmp/bench" && ok || bad "bench output lacks '$line'"
+done
+"$FSVAE" profile --model "$MODEL" --count 4 --seed 1 --json "$tmp/bench.json" > /dev/null || bad "bench profile"
+ops=$(grep -oE '"synaptic_ops_per_image": *[0-9.e+]+' "$tmp/bench.json" | grep -oE '[0-9.e+]+$')
+want=$(printf "%.3g" "$ops")
+[ -n "$ops" ] && ok || bad "profile JSON lacks synaptic_ops_per_image"
+grep -qF "  synaptic ops $want (" "$tmp/bench" && ok || bad "bench synaptic ops differ from the profile's $want"
 "$FSVAE" info --model "$MODEL" > "$tmp/info" || bad "info"
 grep -q "parameters   4036513" "$tmp/info" && grep -qE "kernels +(avx512|avx2|sse2|neon64|scalar)" "$tmp/info" \
   && ok || bad "info content"
