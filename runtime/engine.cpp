@@ -459,33 +459,43 @@ void Workspace::reconstruct(const float* image, const ChoiceSource& choices, flo
 
 namespace {
 
-template <class PerImage>
-void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTrace>* traces,
-               Counters* counters, PerImage&& per_image) {
+// Runs a batch on `threads` workers, handing each `per_group(ws, first, n)`
+// groups of up to `group` consecutive images and a workspace per image
+// (kept per thread). Every thread gets work: groups are no larger than an
+// even share of the batch.
+template <class PerGroup>
+void run_batch(const Engine& engine, const BatchOptions& o, size_t group,
+               std::vector<ImageTrace>* traces, Counters* counters, PerGroup&& per_group) {
     if (traces) traces->assign(o.count, ImageTrace{});
     const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
+    const size_t per_thread = (o.count + size_t(threads) - 1) / size_t(threads);
+    group = std::max<size_t>(1, std::min({group, per_thread, kMaxGenerateGroup}));
     tbb::task_arena arena(threads);
-    tbb::enumerable_thread_specific<std::unique_ptr<Workspace>> workspaces;
+    tbb::enumerable_thread_specific<std::vector<std::unique_ptr<Workspace>>> pools;
     std::atomic<size_t> done{0};
     arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<size_t>(0, o.count, 1),
-                          [&](const tbb::blocked_range<size_t>& range) {
-                              auto& ws = workspaces.local();
-                              if (!ws) {
-                                  ws = std::make_unique<Workspace>(engine);
-                                  ws->set_timing(o.timing);
-                              }
-                              for (size_t i = range.begin(); i != range.end(); ++i) {
-                                  per_image(*ws, i, traces ? &(*traces)[i] : nullptr);
-                                  const size_t d = ++done;
-                                  if (o.progress) o.progress(d);
-                              }
-                          });
+        tbb::parallel_for(
+            tbb::blocked_range<size_t>(0, o.count, group),
+            [&](const tbb::blocked_range<size_t>& range) {
+                auto& pool = pools.local();
+                Workspace* ws[kMaxGenerateGroup];
+                for (size_t i0 = range.begin(); i0 < range.end(); i0 += group) {
+                    const size_t n = std::min(group, range.end() - i0);
+                    while (pool.size() < n) {
+                        pool.push_back(std::make_unique<Workspace>(engine));
+                        pool.back()->set_timing(o.timing);
+                    }
+                    for (size_t g = 0; g < n; ++g) ws[g] = pool[g].get();
+                    per_group(ws, i0, n);
+                    const size_t d = done += n;
+                    if (o.progress) o.progress(d);
+                }
+            });
     });
     if (counters) {
         counters->resize(engine.model().layers().size(), engine.model().info().time_steps);
-        for (const auto& ws : workspaces)
-            if (ws) counters->merge(ws->counters());
+        for (const auto& pool : pools)
+            for (const auto& ws : pool) counters->merge(ws->counters());
     }
 }
 
@@ -494,63 +504,30 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
 void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
                     std::vector<ImageTrace>* traces, Counters* counters) {
     const ModelInfo& I = engine.model().info();
-    if (traces) traces->assign(o.count, ImageTrace{});
-    const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
-    // Images go to the threads in groups (Workspace::generate_group), small
-    // enough that every thread gets one; dense mode and lazy sampling run
-    // images one by one.
-    const size_t per_thread = (o.count + size_t(threads) - 1) / size_t(threads);
+    // Groups (Workspace::generate_group) when asked for; dense mode and lazy
+    // sampling run images one by one.
     const bool lockstep = !engine.options().dense && !engine.transposed(Mode::Generate);
-    const size_t wanted = std::clamp<size_t>(engine.options().generate_group, 1, kMaxGenerateGroup);
-    const size_t group = lockstep ? std::max<size_t>(1, std::min(wanted, per_thread)) : 1;
-    tbb::task_arena arena(threads);
-    struct Pool {
-        std::vector<std::unique_ptr<Workspace>> ws;
-        std::vector<ChoiceSource> choices;
-    };
-    tbb::enumerable_thread_specific<Pool> pools;
-    std::atomic<size_t> done{0};
-    arena.execute([&] {
-        tbb::parallel_for(
-            tbb::blocked_range<size_t>(0, o.count, group),
-            [&](const tbb::blocked_range<size_t>& range) {
-                Pool& pool = pools.local();
-                Workspace* ws[kMaxGenerateGroup];
-                float* outs[kMaxGenerateGroup];
-                ImageTrace* trs[kMaxGenerateGroup];
-                for (size_t i0 = range.begin(); i0 < range.end(); i0 += group) {
-                    const size_t n = std::min(group, range.end() - i0);
-                    while (pool.ws.size() < n) {
-                        pool.ws.push_back(std::make_unique<Workspace>(engine));
-                        pool.ws.back()->set_timing(o.timing);
-                    }
-                    pool.choices.clear();
-                    for (size_t g = 0; g < n; ++g) {
-                        const size_t i = i0 + g;
-                        ws[g] = pool.ws[g].get();
-                        pool.choices.emplace_back(o.seed, o.first_index + i, I.k, I.latent_dim);
-                        outs[g] = out + i * I.image_size();
-                        trs[g] = traces ? &(*traces)[i] : nullptr;
-                    }
-                    Workspace::generate_group(ws, n, pool.choices.data(), outs, trs);
-                    const size_t d = done += n;
-                    if (o.progress) o.progress(d);
-                }
-            });
+    const size_t group = lockstep ? engine.options().generate_group : 1;
+    run_batch(engine, o, group, traces, counters, [&](Workspace* const* ws, size_t i0, size_t n) {
+        ChoiceSource choices[kMaxGenerateGroup];
+        float* outs[kMaxGenerateGroup];
+        ImageTrace* trs[kMaxGenerateGroup];
+        for (size_t g = 0; g < n; ++g) {
+            choices[g] = ChoiceSource(o.seed, o.first_index + i0 + g, I.k, I.latent_dim);
+            outs[g] = out + (i0 + g) * I.image_size();
+            trs[g] = traces ? &(*traces)[i0 + g] : nullptr;
+        }
+        Workspace::generate_group(ws, n, choices, outs, trs);
     });
-    if (counters) {
-        counters->resize(engine.model().layers().size(), I.time_steps);
-        for (const Pool& pool : pools)
-            for (const auto& ws : pool.ws) counters->merge(ws->counters());
-    }
 }
 
 void reconstruct_batch(const Engine& engine, const BatchOptions& o, const float* images,
                        float* out, std::vector<ImageTrace>* traces, Counters* counters) {
     const ModelInfo& I = engine.model().info();
-    run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i, ImageTrace* tr) {
+    run_batch(engine, o, 1, traces, counters, [&](Workspace* const* ws, size_t i, size_t) {
         const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
-        ws.reconstruct(images + i * I.image_size(), choices, out + i * I.image_size(), tr);
+        ws[0]->reconstruct(images + i * I.image_size(), choices, out + i * I.image_size(),
+                           traces ? &(*traces)[i] : nullptr);
     });
 }
 

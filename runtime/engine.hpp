@@ -198,7 +198,7 @@ private:
     std::vector<uint32_t> lazy_spikes_;  // per step, found by one lazy step
     bool lazy_on_ = false;       // this image samples lazily
     bool force_eager_ = false;   // set while an image records a trace
-    ChoiceSource choices_{0, 0, 1, 1};
+    ChoiceSource choices_;
     uint32_t t_ = 0;
 };
 

@@ -19,6 +19,8 @@ public:
     // row t then latent c); otherwise drawn from the generator.
     ChoiceSource(uint64_t seed, uint64_t image_index, uint32_t k, uint32_t latent_dim,
                  const uint16_t* injected = nullptr);
+    // A placeholder (seed 0, image 0, k 1, one latent), to be assigned over.
+    ChoiceSource() : ChoiceSource(0, 0, 1, 1) {}
 
     // Fills r[0..latent_dim) for step t.
     void choices(uint32_t t, uint32_t* r) const;
