@@ -405,18 +405,36 @@ ImageBatch read_png(const std::string& path, Source& file, ImageBatch batch) {
     if (uint64_t(w) * uint64_t(h) > kMaxPngPixels)
         fail(path, "PNG is " + hw(uint64_t(h), uint64_t(w)) + ", over the limit of " +
                        std::to_string(kMaxPngPixels) + " pixels");
-    // 8 bits per sample whatever the PNG's depth: stb reduces 16-bit samples.
-    std::unique_ptr<uint8_t, void (*)(void*)> pixels(
-        stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, 0), stbi_image_free);
+    // 8 bits per sample whatever the PNG's depth, as Pillow reduces them:
+    // 16-bit gray opens as mode "I" and convert() clips it at 255; every
+    // other 16-bit colour type it reads by the high byte, as stb does.
+    const bool gray16 = comp == 1 && stbi_is_16_bit_from_memory(bytes.data(), int(bytes.size()));
+    std::vector<uint8_t> clipped;
+    std::unique_ptr<uint8_t, void (*)(void*)> decoded(nullptr, stbi_image_free);
+    const uint8_t* pixels = nullptr;
+    if (gray16) {
+        std::unique_ptr<uint16_t, void (*)(void*)> wide(
+            stbi_load_16_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, 0),
+            stbi_image_free);
+        if (wide) {
+            clipped.resize(size_t(w) * size_t(h) * size_t(comp));
+            for (size_t i = 0; i < clipped.size(); ++i)
+                clipped[i] = uint8_t(std::min<uint16_t>(wide.get()[i], 255));
+            pixels = clipped.data();
+        }
+    } else {
+        decoded.reset(stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, 0));
+        pixels = decoded.get();
+    }
     if (!pixels) fail(path, std::string("malformed or truncated PNG (") + printable(stbi_failure_reason()) + ")");
     if (comp < 1 || comp > 4) fail(path, "PNG with " + std::to_string(comp) + " channels");
     const size_t pixel_count = size_t(w) * size_t(h);
     // Channels first, then the resize, as Image.open(p).convert(mode) then
     // Resize would do.
     if (size_t(comp) == batch.c) {
-        append_image(path, batch, pixels.get(), size_t(h), size_t(w));
+        append_image(path, batch, pixels, size_t(h), size_t(w));
     } else {
-        const auto converted = convert_channels(pixels.get(), pixel_count, size_t(comp), batch.c);
+        const auto converted = convert_channels(pixels, pixel_count, size_t(comp), batch.c);
         append_image(path, batch, converted.data(), size_t(h), size_t(w));
     }
     return batch;

@@ -20,7 +20,8 @@ struct ImageBatch {
 //  - IDX (MNIST family, e.g. t10k-images-idx3-ubyte), plain or gzip-compressed:
 //    magic 0x00000803, then N, H, W as big-endian u32, then N*H*W bytes.
 //  - PNG: one image; gray, gray+alpha, RGB or RGBA (16-bit samples are
-//    reduced to 8 bits, alpha is dropped). RGB becomes gray by PIL's
+//    reduced to 8 bits as Pillow does: 16-bit gray clipped at 255, the other
+//    colour types by their high byte; alpha is dropped). RGB becomes gray by PIL's
 //    convert("L"); gray becomes RGB by repeating it.
 //  - .npy (version 1 or 2): little-endian float32, C order, shape (N, C, H, W)
 //    with the model's C, H and W, every value finite and in [-1, 1]; used as is.

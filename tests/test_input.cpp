@@ -332,6 +332,23 @@ TEST_CASE("input: PNG gray, gray+alpha, RGB and RGBA for one- and three-channel 
     CHECK(same_bits(tg.data.data(), tg_want.data(), tg_want.size()));
 }
 
+TEST_CASE("input: 16-bit PNGs are reduced to 8 bits as Pillow does") {
+    // Pillow opens 16-bit gray as mode "I" and clips it at 255 when it
+    // converts; other 16-bit colour types it reads by their high byte.
+    for (const auto& c : golden()["png16"]) {
+        CAPTURE(c["name"].get<std::string>());
+        const auto png = base64(c["png"]);
+        const auto gray_want = planar_levels(base64(c["dst_gray"]), 1);
+        const ImageBatch gray = read_images_from_memory(png.data(), png.size(), "a.png", 1, 32, 32);
+        REQUIRE(gray.data.size() == gray_want.size());
+        CHECK(same_bits(gray.data.data(), gray_want.data(), gray_want.size()));
+        const auto rgb_want = planar_levels(base64(c["dst_rgb"]), 3);
+        const ImageBatch rgb = read_images_from_memory(png.data(), png.size(), "a.png", 3, 32, 32);
+        REQUIRE(rgb.data.size() == rgb_want.size());
+        CHECK(same_bits(rgb.data.data(), rgb_want.data(), rgb_want.size()));
+    }
+}
+
 TEST_CASE("input: .npy round trip") {
     TempDir dir;
     std::vector<float> v(3 * 3 * 4 * 5);

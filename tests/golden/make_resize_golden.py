@@ -10,6 +10,11 @@ Writes tests/golden/resize.json next to this script:
     covering upscaling, downscaling, a skipped pass and RGB.
   - "rgb_to_gray": an RGB image, and PIL's convert("L") then resize of it, as
     the reader does for a colour PNG given to a one-channel model.
+  - "png16": 16-bit PNG files (gray, gray+alpha, RGB) and what Pillow makes
+    of each for a one- and a three-channel model: Image.open, convert("L") or
+    convert("RGB"), then the bilinear resize. Pillow opens 16-bit gray as
+    mode "I" and clips it to 0..255 when converting; the other 16-bit colour
+    types it reads by their high byte.
   - "normalized": the float32 model input for the first Fashion-MNIST image:
     ToTensor (byte / 255 in float32) then Normalize(0.5, 0.5), i.e. (x - 0.5) / 0.5.
 Bytes are base64; floats are base64 of their little-endian float32 bits, so
@@ -20,8 +25,10 @@ double-checks the float conversion): /usr/bin/python3 tests/golden/make_resize_g
 """
 import base64
 import gzip
+import io
 import json
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +64,30 @@ def case(name: str, a: np.ndarray, w: int, h: int) -> dict:
             "dst_w": w, "dst_h": h, "dst": b64(out)}
 
 
+def png_bytes(a: np.ndarray, color_type: int) -> bytes:
+    """A 16-bit PNG of a (h, w[, channels]) uint16 array, unfiltered rows."""
+    h, w = a.shape[:2]
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = a.astype(">u2").reshape(h, -1)
+    raw = b"".join(b"\x00" + row.tobytes() for row in rows)
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) +
+            chunk(b"IEND", b""))
+
+
+def png16_case(name: str, a: np.ndarray, color_type: int) -> dict:
+    data = png_bytes(a, color_type)
+    out = {"name": name, "png": base64.b64encode(data).decode("ascii"), "dst_w": 32, "dst_h": 32}
+    for mode, key in (("L", "dst_gray"), ("RGB", "dst_rgb")):
+        im = Image.open(io.BytesIO(data)).convert(mode)
+        out[key] = b64(np.asarray(im.resize((32, 32), Image.BILINEAR)))
+    return out
+
+
 def to_model_input(img: np.ndarray) -> np.ndarray:
     """torchvision's ToTensor then Normalize(0.5, 0.5), in numpy float32."""
     x = img.astype(np.float32) / np.float32(255)
@@ -79,6 +110,15 @@ def main():
     rgb_to_gray = {"src_w": 10, "src_h": 12, "src": b64(rgb), "dst_w": 32, "dst_h": 32,
                    "dst": b64(pil_resize(gray, 32, 32))}
 
+    # Half the 16-bit samples below 256, so both the clip and the values kept show.
+    def samples16(shape):
+        low = rng.integers(0, 256, shape)
+        high = rng.integers(256, 65536, shape)
+        return np.where(rng.random(shape) < 0.5, low, high).astype(np.uint16)
+    png16 = [png16_case("gray 16-bit 20x18", samples16((18, 20)), 0),
+             png16_case("gray+alpha 16-bit 20x18", samples16((18, 20, 2)), 4),
+             png16_case("rgb 16-bit 20x18", samples16((18, 20, 3)), 2)]
+
     first = pil_resize(fm[0], 32, 32)
     values = to_model_input(first)
     # The project's reference (tools/reference/fsvae_ref.py) writes 2 * x - 1;
@@ -97,6 +137,7 @@ def main():
         "pillow": PIL.__version__,
         "cases": cases,
         "rgb_to_gray": rgb_to_gray,
+        "png16": png16,
         "normalized": {"case": 0, "width": 32, "height": 32,
                        "values_f32le": b64(values.astype("<f4"))},
     }
