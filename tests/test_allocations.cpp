@@ -19,14 +19,47 @@ void* allocate(std::size_t n) {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
+
+void* allocate_aligned(std::size_t n, std::align_val_t align) {
+    if (counting) ++allocations;
+    const std::size_t a = static_cast<std::size_t>(align);
+    // aligned_alloc wants a size that is a non-zero multiple of the alignment.
+    const std::size_t size = n == 0 ? a : (n + a - 1) / a * a;
+    if (void* p = std::aligned_alloc(a, size)) return p;
+    throw std::bad_alloc();
+}
 }  // namespace
 
+// Every replaceable form, so no allocation escapes the count: plain, array,
+// aligned and nothrow (the deletes pair with them: all memory is malloc's).
 void* operator new(std::size_t n) { return allocate(n); }
 void* operator new[](std::size_t n) { return allocate(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    try { return allocate(n); } catch (...) { return nullptr; }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+    try { return allocate(n); } catch (...) { return nullptr; }
+}
+void* operator new(std::size_t n, std::align_val_t a) { return allocate_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return allocate_aligned(n, a); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+    try { return allocate_aligned(n, a); } catch (...) { return nullptr; }
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+    try { return allocate_aligned(n, a); } catch (...) { return nullptr; }
+}
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace fsvae;
 using namespace fsvae::test;
@@ -47,14 +80,20 @@ TEST_CASE("allocations: none inside the step loop once a workspace is warm") {
     const ModelInfo& I = model->info();
     std::vector<float> out(I.image_size()), image(I.image_size(), 0.0f);
     for (size_t p = 0; p < image.size(); ++p) image[p] = float(p % 7) / 3.0f - 1.0f;
-    for (bool lazy : {true, false}) {
+    struct Config {
+        const char* name;
         EngineOptions options;
-        options.lazy_sampling = lazy;
-        Engine engine(model, nullptr, options);
+    };
+    EngineOptions lazy, dense;
+    lazy.lazy_sampling = true;
+    dense.dense = true;
+    for (const Config& config : {Config{"default", {}}, Config{"lazy sampling", lazy},
+                                 Config{"dense mode", dense}}) {
+        Engine engine(model, nullptr, config.options);
         Workspace ws(engine);
         ws.generate(ChoiceSource(1, 0, I.k, I.latent_dim), out.data());
         ws.reconstruct(image.data(), ChoiceSource(1, 0, I.k, I.latent_dim), out.data());
-        INFO("lazy sampling ", lazy);
+        INFO(config.name);
         CHECK(count_allocations([&] {
                   for (uint64_t i = 1; i < 4; ++i)
                       ws.generate(ChoiceSource(1, i, I.k, I.latent_dim), out.data());
@@ -70,4 +109,36 @@ TEST_CASE("allocations: none inside the step loop once a workspace is warm") {
     // The counter works: building a workspace allocates.
     Engine engine(model);
     CHECK(count_allocations([&] { Workspace fresh(engine); }) > 0);
+    // And it sees the aligned and nothrow forms.
+    CHECK(count_allocations([&] {
+              struct alignas(64) Line { float v[16]; };
+              delete new Line;
+              delete new (std::nothrow) int;
+          }) == 2);
+}
+
+TEST_CASE("allocations: none when a warm group of workspaces generates together") {
+    auto model = bundled_model();
+    const ModelInfo& I = model->info();
+    constexpr size_t kGroup = 4;
+    Engine engine(model);
+    std::vector<Workspace> ws;
+    ws.reserve(kGroup);
+    for (size_t i = 0; i < kGroup; ++i) ws.emplace_back(engine);
+    std::vector<std::vector<float>> out(kGroup, std::vector<float>(I.image_size()));
+    Workspace* wp[kGroup];
+    float* op[kGroup];
+    ImageTrace* tp[kGroup] = {};
+    for (size_t i = 0; i < kGroup; ++i) {
+        wp[i] = &ws[i];
+        op[i] = out[i].data();
+    }
+    auto run = [&](uint64_t first) {
+        const ChoiceSource choices[kGroup] = {
+            ChoiceSource(5, first, I.k, I.latent_dim), ChoiceSource(5, first + 1, I.k, I.latent_dim),
+            ChoiceSource(5, first + 2, I.k, I.latent_dim), ChoiceSource(5, first + 3, I.k, I.latent_dim)};
+        Workspace::generate_group(wp, kGroup, choices, op, tp);
+    };
+    run(0);
+    CHECK(count_allocations([&] { run(4); }) == 0);
 }

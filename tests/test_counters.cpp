@@ -92,19 +92,33 @@ TEST_CASE("counters: agree with traces and do not depend on threads") {
 TEST_CASE("counters: step-by-step generation equals the one-call path") {
     Engine e(bundled_model());
     const ModelInfo& I = e.model().info();
-    Workspace a(e), b(e);
-    std::vector<float> whole(I.image_size()), stepped(I.image_size()), partial(I.image_size());
+    const size_t n = I.image_size();
+    Workspace a(e), b(e), c(e);
+    std::vector<float> whole(n), stepped(n), once(n);
+    std::vector<std::vector<float>> partial(I.time_steps, std::vector<float>(n));
     a.generate(ChoiceSource(4, 2, I.k, I.latent_dim), whole.data());
     b.begin(Mode::Generate, ChoiceSource(4, 2, I.k, I.latent_dim));
     uint32_t steps = 0;
     while (b.step()) {
         ++steps;
         CHECK(b.steps_done() == steps);
-        b.read_image(partial.data());
+        b.read_image(partial[steps - 1].data());
     }
     CHECK(steps == I.time_steps);
     CHECK(!b.step());
     b.read_image(stepped.data());
+    // Reading the image at every step changes nothing in the end.
     CHECK(whole == stepped);
-    CHECK(partial == stepped);
+    // Each read shows the steps run so far, not a stale readout: a workspace
+    // stepped to t and read once agrees with the one read at every step, and
+    // the early images differ from the final one.
+    for (uint32_t t : {1u, I.time_steps / 2, I.time_steps - 1}) {
+        CAPTURE(t);
+        c.begin(Mode::Generate, ChoiceSource(4, 2, I.k, I.latent_dim));
+        for (uint32_t s = 0; s < t; ++s) REQUIRE(c.step());
+        c.read_image(once.data());
+        CHECK(once == partial[t - 1]);
+        CHECK(once != whole);
+    }
+    CHECK(partial[I.time_steps - 1] == whole);
 }
