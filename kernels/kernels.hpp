@@ -70,13 +70,6 @@ struct FireNext {
 // count (fired holds one entry per neuron).
 using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired, const FireNext& next);
 
-// Lazy evaluation of one neuron's input: init plus the n entries row[idx[i]],
-// summed in kGatherLanes interleaved partial sums (lane l takes the entries
-// i = l mod kGatherLanes, in order, from 0), then init + lane 0 + ... + lane 15.
-// The lane count is fixed, not the vector width, so every ISA gives the same bits.
-inline constexpr size_t kGatherLanes = 16;
-using GatherSumFn = float (*)(const float* row, const uint32_t* idx, size_t n, float init);
-
 // Fill: out[p * channels + c] = bias[c].
 using BroadcastFn = void (*)(float* out, const float* bias, size_t pixels, size_t channels);
 
@@ -90,7 +83,6 @@ struct KernelTable {
     DecayBiasFn decay_bias;
     FireFn fire;
     BroadcastFn broadcast;
-    GatherSumFn gather_sum;
 };
 
 // The scalar reference kernels.

@@ -87,20 +87,12 @@ void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
         for (size_t c = 0; c < channels; ++c) out[p * channels + c] = bias[c];
 }
 
-float gather_sum(const float* row, const uint32_t* idx, size_t n, float init) {
-    float lane[kGatherLanes] = {};
-    for (size_t i = 0; i < n; ++i) lane[i % kGatherLanes] += row[idx[i]];
-    float v = init;
-    for (float l : lane) v += l;
-    return v;
-}
-
 }  // namespace
 
 const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast, gather_sum};
+                                   broadcast};
     return table;
 }
 

@@ -260,43 +260,10 @@ struct Kernels {
         }
     }
 
-    // row[idx[0 .. W)]. xsimd 8.1's batch<float>::gather never reaches the
-    // hardware gather (its float overloads are not selected and it falls back
-    // to one load per lane), so AVX2 and AVX-512 call the instruction directly.
-    static B gather(const float* row, const uint32_t* idx) {
-#if defined(__AVX512F__)
-        if constexpr (std::is_same_v<Arch, xsimd::avx512f>)
-            return _mm512_i32gather_ps(_mm512_loadu_si512(idx), row, 4);
-#endif
-#if defined(__AVX2__)
-        if constexpr (std::is_same_v<Arch, xsimd::avx2>)
-            return _mm256_i32gather_ps(row, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), 4);
-#endif
-        using I = xsimd::batch<int32_t, Arch>;
-        return B::gather(row, I::load_unaligned(reinterpret_cast<const int32_t*>(idx)));
-    }
-
-    static float gather_sum(const float* row, const uint32_t* idx, size_t n, float init) {
-        constexpr size_t V = kGatherLanes / W;  // vectors holding the 16 lanes
-        static_assert(kGatherLanes % W == 0, "vector width must divide the lane count");
-        B acc[V];
-        for (auto& a : acc) a = B(0.0f);
-        size_t i = 0;
-        for (; i + kGatherLanes <= n; i += kGatherLanes)
-            for (size_t v = 0; v < V; ++v)
-                acc[v] += gather(row, idx + i + v * W);
-        alignas(64) float lane[kGatherLanes];
-        for (size_t v = 0; v < V; ++v) acc[v].store_unaligned(lane + v * W);
-        for (size_t l = 0; i + l < n; ++l) lane[l] += row[idx[i + l]];
-        float s = init;
-        for (float x : lane) s += x;
-        return s;
-    }
-
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast, gather_sum};
+                                   broadcast};
         return t;
     }
 };

@@ -20,10 +20,6 @@ Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k
                EngineOptions options)
     : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()), options_(options) {
     for (const Layer& L : model_->layers()) dense_macs_.push_back(dense_macs_per_step(L.spec));
-    if (options_.lazy_sampling && !options_.dense) {
-        prior_t_ = transpose_weights(model_->layer(model_->topology().prior[2]));
-        posterior_t_ = transpose_weights(model_->layer(model_->topology().posterior[2]));
-    }
 }
 
 std::vector<size_t> Engine::spiking_layers(Mode mode) const {
@@ -76,10 +72,6 @@ Workspace::Workspace(const Engine& engine)
     spikes_.resize(layers_.size() * I.time_steps);
     z_train_.resize(size_t(I.time_steps) * I.latent_dim);
     counters_.resize(layers_.size(), I.time_steps);
-    lazy_spikes_.resize(I.time_steps);
-    const LayerSpec& sampled = model_.layer(model_.topology().prior[2]).spec;
-    if (engine.transposed(Mode::Generate))
-        lazy_.resize(sampled.out.size(), sampled.in.size(), I.time_steps);
 }
 
 void Workspace::size_scratch(Mode mode) {
@@ -158,99 +150,6 @@ void Workspace::record_step(size_t i, uint32_t t, size_t n_events, size_t n_fire
     ++C.steps;
 }
 
-namespace {
-
-// Columns of a linear layer's weights added for a whole group at a time: the
-// widest multiple of 64 floats whose rows (in x columns) take at most 256 KB,
-// so that the range stays in a core's L2 while every image of the group adds
-// its rows from it.
-size_t group_columns(const LayerSpec& s) {
-    const size_t budget = (256u << 10) / sizeof(float);
-    const size_t cols = std::max<size_t>(64, budget / std::max<size_t>(1, s.in.size()) / 64 * 64);
-    return std::min(cols, s.row_len());
-}
-
-}  // namespace
-
-void Workspace::step_linear_group(Workspace* const* ws, size_t n, size_t i, size_t below,
-                                  uint32_t t) {
-    Workspace& w0 = *ws[0];
-    const Layer& L = w0.model_.layer(i);
-    const LayerSpec& s = L.spec;
-    const ModelInfo& I = w0.model_.info();
-    const kernels::KernelTable& K = w0.K_;
-    const bool timing = w0.timing_;
-    const Clock::time_point t0 = timing ? Clock::now() : Clock::time_point{};
-    const size_t len = s.row_len();
-    for (size_t g = 0; g < n; ++g) {
-        LayerState& out = ws[g]->layers_[i];
-        if (!out.touched) first_leak(L, K, I.tau, out.u.data());
-        out.touched = true;
-    }
-    // The same additions, in the same order per element, as lif_step: each
-    // image's events in order, column range by column range.
-    const size_t cols = group_columns(s);
-    for (size_t j = 0; j < len; j += cols) {
-        const size_t m = std::min(cols, len - j);
-        for (size_t g = 0; g < n; ++g) {
-            const LayerState& in = ws[g]->layers_[below];
-            K.accumulate_rows(ws[g]->layers_[i].u.data() + j, L.weight + j, in.fired.data(),
-                              in.n_fired, m, len);
-        }
-    }
-    for (size_t g = 0; g < n; ++g) {
-        Workspace& w = *ws[g];
-        LayerState& out = w.layers_[i];
-        out.n_fired = K.fire(out.u.data(), s.out.size(), I.vth, out.fired.data(), fire_next(L, I.tau));
-        const size_t events = w.layers_[below].n_fired;
-        w.counters_.layers[i].synaptic_ops += uint64_t(events) * len;
-        w.record_step(i, t, events, out.n_fired);
-    }
-    if (timing) {
-        const double share = std::chrono::duration<double>(Clock::now() - t0).count() / double(n);
-        for (size_t g = 0; g < n; ++g) ws[g]->counters_.layers[i].seconds += share;
-    }
-}
-
-void Workspace::generate_group(Workspace* const* ws, size_t n, const ChoiceSource* choices,
-                               float* const* out, ImageTrace* const* traces) {
-    if (n == 0) return;
-    const Engine& E = ws[0]->engine_;
-    if (n == 1 || E.options().dense || E.transposed(Mode::Generate)) {
-        for (size_t g = 0; g < n; ++g)
-            ws[g]->generate(choices[g], out[g], traces ? traces[g] : nullptr);
-        return;
-    }
-    const Model& M = ws[0]->model_;
-    const Topology& T = M.topology();
-    const ModelInfo& I = M.info();
-    for (size_t g = 0; g < n; ++g) ws[g]->begin(Mode::Generate, choices[g]);
-    // The prior and the sampler need nothing from the decoder: run them for
-    // every image and step first, keeping each image's latent train.
-    for (uint32_t t = 0; t < I.time_steps; ++t) {
-        for (size_t g = 0; g < n; ++g) {
-            Workspace& w = *ws[g];
-            const LayerState& p0 = w.step_layer(T.prior[0], t, w.z_.data(), w.z_.size());
-            w.step_layer(T.prior[1], t, p0.fired.data(), p0.n_fired);
-        }
-        step_linear_group(ws, n, T.prior[2], T.prior[1], t);
-        for (size_t g = 0; g < n; ++g) ws[g]->sample(T.prior[2], t);
-    }
-    for (size_t g = 0; g < n; ++g) {
-        Workspace& w = *ws[g];
-        for (uint32_t t = 0; t < I.time_steps; ++t) {
-            w.z_.clear();
-            const uint8_t* zrow = w.z_train_.data() + size_t(t) * I.latent_dim;
-            for (uint32_t c = 0; c < I.latent_dim; ++c)
-                if (zrow[c]) w.z_.push_back(c);
-            w.decode_step(t);
-        }
-        w.t_ = I.time_steps;
-        w.read_image(out[g]);
-        if (traces && traces[g]) w.read_trace(traces[g]);
-    }
-}
-
 void Workspace::sample(size_t last, uint32_t t) {
     const ModelInfo& I = model_.info();
     const LayerState& L = layers_[last];
@@ -265,36 +164,6 @@ void Workspace::sample(size_t last, uint32_t t) {
         if (bit) z_.push_back(c);
     }
     for (size_t j = 0; j < L.n_fired; ++j) mask_[L.fired[j]] = 0;
-    counters_.latent_spikes += z_.size();
-}
-
-void Workspace::sample_lazy(size_t layer, uint32_t t, const uint32_t* events, size_t n) {
-    const ModelInfo& I = model_.info();
-    LayerCounters& C = counters_.layers[layer];
-    const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
-    lazy_.record(t, events, n);
-    choices_.choices(t, r_.data());
-    std::swap(z_prev_, z_);
-    z_.clear();
-    uint8_t* zrow = z_train_.data() + size_t(t) * I.latent_dim;
-    // Spikes found while bringing neurons up to date land on their own step.
-    std::vector<uint32_t>& per_step = lazy_spikes_;
-    std::fill(per_step.begin(), per_step.end(), 0u);
-    for (uint32_t c = 0; c < I.latent_dim; ++c) {
-        const bool bit = lazy_.fires(c * I.k + r_[c], t, K_, I.tau, I.vth, &C.synaptic_ops,
-                                     per_step.data());
-        zrow[c] = bit;
-        if (bit) z_.push_back(c);
-    }
-    if (timing_) C.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    for (uint32_t s = 0; s <= t; ++s) {
-        spikes_[layer * I.time_steps + s] += per_step[s];
-        C.spikes += per_step[s];
-        C.spikes_per_step[s] += per_step[s];
-    }
-    C.events += n;
-    C.dense_macs += engine_.dense_macs(layer);
-    ++C.steps;
     counters_.latent_spikes += z_.size();
 }
 
@@ -351,7 +220,6 @@ void Workspace::prior_step(uint32_t t) {
     // z_ holds z_{t-1} here; sample() moves it to z_prev_ and writes z_t.
     const LayerState* in = &step_layer(T.prior[0], t, z_.data(), z_.size());
     in = &step_layer(T.prior[1], t, in->fired.data(), in->n_fired);
-    if (lazy_on_) return sample_lazy(T.prior[2], t, in->fired.data(), in->n_fired);
     step_layer(T.prior[2], t, in->fired.data(), in->n_fired);
     sample(T.prior[2], t);
 }
@@ -390,7 +258,6 @@ void Workspace::posterior_step(uint32_t t) {
     for (uint32_t c : z_) post_in_.push_back(I.latent_dim + c);
     in = &step_layer(T.posterior[0], t, post_in_.data(), post_in_.size());
     in = &step_layer(T.posterior[1], t, in->fired.data(), in->n_fired);
-    if (lazy_on_) return sample_lazy(T.posterior[2], t, in->fired.data(), in->n_fired);
     step_layer(T.posterior[2], t, in->fired.data(), in->n_fired);
     sample(T.posterior[2], t);
 }
@@ -400,11 +267,6 @@ void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image
     reset();
     mode_ = mode;
     choices_ = choices;
-    const Topology& T = model_.topology();
-    lazy_on_ = !force_eager_ && engine_.transposed(mode) != nullptr;
-    if (lazy_on_)
-        lazy_.begin(model_.layer(mode == Mode::Generate ? T.prior[2] : T.posterior[2]),
-                    engine_.transposed(mode));
     if (mode == Mode::Reconstruct) encode_input(image);
     ++counters_.images;
 }
@@ -436,10 +298,7 @@ void Workspace::read_trace(ImageTrace* trace) const {
 }
 
 void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* trace) {
-    // A trace records every spike, so a traced image runs every neuron.
-    force_eager_ = trace != nullptr;
     begin(Mode::Generate, choices);
-    force_eager_ = false;
     while (step()) {
     }
     read_image(out);
@@ -448,9 +307,7 @@ void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* tr
 
 void Workspace::reconstruct(const float* image, const ChoiceSource& choices, float* out,
                             ImageTrace* trace) {
-    force_eager_ = trace != nullptr;
     begin(Mode::Reconstruct, choices, image);
-    force_eager_ = false;
     while (step()) {
     }
     read_image(out);
@@ -459,43 +316,34 @@ void Workspace::reconstruct(const float* image, const ChoiceSource& choices, flo
 
 namespace {
 
-// Runs a batch on `threads` workers, handing each `per_group(ws, first, n)`
-// groups of up to `group` consecutive images and a workspace per image
-// (kept per thread). Every thread gets work: groups are no larger than an
-// even share of the batch.
-template <class PerGroup>
-void run_batch(const Engine& engine, const BatchOptions& o, size_t group,
-               std::vector<ImageTrace>* traces, Counters* counters, PerGroup&& per_group) {
+// Runs a batch on `threads` workers, handing `per_image(ws, i)` each image
+// with a workspace kept per thread.
+template <class PerImage>
+void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTrace>* traces,
+               Counters* counters, PerImage&& per_image) {
     if (traces) traces->assign(o.count, ImageTrace{});
     const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
-    const size_t per_thread = (o.count + size_t(threads) - 1) / size_t(threads);
-    group = std::max<size_t>(1, std::min({group, per_thread, kMaxGenerateGroup}));
     tbb::task_arena arena(threads);
-    tbb::enumerable_thread_specific<std::vector<std::unique_ptr<Workspace>>> pools;
+    tbb::enumerable_thread_specific<std::unique_ptr<Workspace>> pools;
     std::atomic<size_t> done{0};
     arena.execute([&] {
-        tbb::parallel_for(
-            tbb::blocked_range<size_t>(0, o.count, group),
-            [&](const tbb::blocked_range<size_t>& range) {
-                auto& pool = pools.local();
-                Workspace* ws[kMaxGenerateGroup];
-                for (size_t i0 = range.begin(); i0 < range.end(); i0 += group) {
-                    const size_t n = std::min(group, range.end() - i0);
-                    while (pool.size() < n) {
-                        pool.push_back(std::make_unique<Workspace>(engine));
-                        pool.back()->set_timing(o.timing);
-                    }
-                    for (size_t g = 0; g < n; ++g) ws[g] = pool[g].get();
-                    per_group(ws, i0, n);
-                    const size_t d = done += n;
-                    if (o.progress) o.progress(d);
-                }
-            });
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, o.count), [&](const tbb::blocked_range<size_t>& range) {
+            auto& ws = pools.local();
+            if (!ws) {
+                ws = std::make_unique<Workspace>(engine);
+                ws->set_timing(o.timing);
+            }
+            for (size_t i = range.begin(); i < range.end(); ++i) {
+                per_image(*ws, i);
+                const size_t d = ++done;
+                if (o.progress) o.progress(d);
+            }
+        });
     });
     if (counters) {
         counters->resize(engine.model().layers().size(), engine.model().info().time_steps);
-        for (const auto& pool : pools)
-            for (const auto& ws : pool) counters->merge(ws->counters());
+        for (const auto& ws : pools)
+            if (ws) counters->merge(ws->counters());
     }
 }
 
@@ -504,30 +352,19 @@ void run_batch(const Engine& engine, const BatchOptions& o, size_t group,
 void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
                     std::vector<ImageTrace>* traces, Counters* counters) {
     const ModelInfo& I = engine.model().info();
-    // Groups (Workspace::generate_group) when asked for; dense mode and lazy
-    // sampling run images one by one.
-    const bool lockstep = !engine.options().dense && !engine.transposed(Mode::Generate);
-    const size_t group = lockstep ? engine.options().generate_group : 1;
-    run_batch(engine, o, group, traces, counters, [&](Workspace* const* ws, size_t i0, size_t n) {
-        ChoiceSource choices[kMaxGenerateGroup];
-        float* outs[kMaxGenerateGroup];
-        ImageTrace* trs[kMaxGenerateGroup];
-        for (size_t g = 0; g < n; ++g) {
-            choices[g] = ChoiceSource(o.seed, o.first_index + i0 + g, I.k, I.latent_dim);
-            outs[g] = out + (i0 + g) * I.image_size();
-            trs[g] = traces ? &(*traces)[i0 + g] : nullptr;
-        }
-        Workspace::generate_group(ws, n, choices, outs, trs);
+    run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i) {
+        const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
+        ws.generate(choices, out + i * I.image_size(), traces ? &(*traces)[i] : nullptr);
     });
 }
 
 void reconstruct_batch(const Engine& engine, const BatchOptions& o, const float* images,
                        float* out, std::vector<ImageTrace>* traces, Counters* counters) {
     const ModelInfo& I = engine.model().info();
-    run_batch(engine, o, 1, traces, counters, [&](Workspace* const* ws, size_t i, size_t) {
+    run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i) {
         const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
-        ws[0]->reconstruct(images + i * I.image_size(), choices, out + i * I.image_size(),
-                           traces ? &(*traces)[i] : nullptr);
+        ws.reconstruct(images + i * I.image_size(), choices, out + i * I.image_size(),
+                       traces ? &(*traces)[i] : nullptr);
     });
 }
 

@@ -23,7 +23,6 @@
 
 #include "../kernels/kernels.hpp"
 #include "counters.hpp"
-#include "lazy_layer.hpp"
 #include "propagate.hpp"
 #include "model.hpp"
 #include "sampler.hpp"
@@ -37,23 +36,7 @@ struct EngineOptions {
     // multiplied in) through the same kernels. Same results up to float
     // rounding; for measuring what event-driven execution saves.
     bool dense = false;
-    // Evaluate the sampled layer (the prior's or posterior's last) only for
-    // the neurons the sampler reads (lazy_layer.hpp). Costs a transposed copy
-    // of those layers' weights. Images that record a trace run every neuron.
-    // Off by default: it performs a third of that layer's additions, but its
-    // scattered reads made generation slower on the machines measured
-    // (`fsvae bench` reports both).
-    bool lazy_sampling = false;
-    // Images a thread of generate_batch generates together, the prior in
-    // lockstep (Workspace::generate_group), up to kMaxGenerateGroup; 1 runs
-    // them one at a time. Off by default: on the machines measured every
-    // weight fits the last-level cache, and groups of 8 ran as fast on one
-    // thread and a few percent slower on two (`fsvae bench` reports both).
-    size_t generate_group = 1;
 };
-
-// The largest EngineOptions::generate_group.
-inline constexpr size_t kMaxGenerateGroup = 16;
 
 class Engine {
 public:
@@ -75,18 +58,11 @@ public:
     // Dense multiply-accumulates of one time step of layer i (see counters.hpp).
     uint64_t dense_macs(size_t i) const { return dense_macs_[i]; }
 
-    // The sampled layer's weights transposed (out x in); null without lazy sampling.
-    const float* transposed(Mode mode) const {
-        const auto& t = mode == Mode::Generate ? prior_t_ : posterior_t_;
-        return t.empty() ? nullptr : t.data();
-    }
-
 private:
     std::shared_ptr<const Model> model_;
     const kernels::KernelTable* kernels_;
     EngineOptions options_;
     std::vector<uint64_t> dense_macs_;
-    std::vector<float> prior_t_, posterior_t_;
 };
 
 // What one image did: spikes per model layer per step, and the latent train.
@@ -116,16 +92,6 @@ public:
     void read_image(float* out) const;
     void read_trace(ImageTrace* trace) const;
 
-    // Generates n images, one per workspace, with the prior run in lockstep:
-    // at each step the sampled layer adds the weight rows of all n images one
-    // column range at a time, so a range read from memory serves every image
-    // while it is in cache; each image's decoder then runs its T steps. Every
-    // image gets the same bits, trace and counters as generate() gives it.
-    // Dense mode and lazy sampling run the images one by one. traces and its
-    // entries may be null.
-    static void generate_group(Workspace* const* ws, size_t n, const ChoiceSource* choices,
-                               float* const* out, ImageTrace* const* traces);
-
     // Counters of everything run on this workspace since the last clear.
     const Counters& counters() const { return counters_; }
     void clear_counters() { counters_.clear(); }
@@ -150,16 +116,10 @@ private:
                                  float* readout_sum = nullptr);
     // Counters and trace of layer i's step t.
     void record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired);
-    // Layer i (linear) at step t for every workspace of a group, on each one's
-    // spikes of layer `below` (generate_group).
-    static void step_linear_group(Workspace* const* ws, size_t n, size_t i, size_t below,
-                                  uint32_t t);
     void sample(size_t last_layer, uint32_t t);
     // Decoder and readout for step t, from the current z_t.
     void decode_step(uint32_t t);
     void prior_step(uint32_t t);
-    // The sampled layer's step and the sampling, lazily (see lazy_layer.hpp).
-    void sample_lazy(size_t layer, uint32_t t, const uint32_t* events, size_t n);
     void posterior_step(uint32_t t);
     void encode_input(const float* image);
 
@@ -194,10 +154,6 @@ private:
     Counters counters_;
     bool timing_ = false;
     Mode mode_ = Mode::Generate;
-    LazyLayer lazy_;
-    std::vector<uint32_t> lazy_spikes_;  // per step, found by one lazy step
-    bool lazy_on_ = false;       // this image samples lazily
-    bool force_eager_ = false;   // set while an image records a trace
     ChoiceSource choices_;
     uint32_t t_ = 0;
 };

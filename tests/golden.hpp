@@ -39,8 +39,7 @@ struct SpikeComparison {
     std::string first_mismatch;                 // "layer step t: runtime a, reference b"
 };
 
-// `skip` names a layer left out of the comparison (none if empty).
 SpikeComparison compare_spikes(const Model& model, const Golden& g, const GoldenImage& img,
-                               const ImageTrace& trace, const std::string& skip = "");
+                               const ImageTrace& trace);
 
 }  // namespace fsvae::test

@@ -84,11 +84,9 @@ TEST_CASE("allocations: none inside the step loop once a workspace is warm") {
         const char* name;
         EngineOptions options;
     };
-    EngineOptions lazy, dense;
-    lazy.lazy_sampling = true;
+    EngineOptions dense;
     dense.dense = true;
-    for (const Config& config : {Config{"default", {}}, Config{"lazy sampling", lazy},
-                                 Config{"dense mode", dense}}) {
+    for (const Config& config : {Config{"event-driven", {}}, Config{"dense mode", dense}}) {
         Engine engine(model, nullptr, config.options);
         Workspace ws(engine);
         ws.generate(ChoiceSource(1, 0, I.k, I.latent_dim), out.data());
@@ -115,30 +113,4 @@ TEST_CASE("allocations: none inside the step loop once a workspace is warm") {
               delete new Line;
               delete new (std::nothrow) int;
           }) == 2);
-}
-
-TEST_CASE("allocations: none when a warm group of workspaces generates together") {
-    auto model = bundled_model();
-    const ModelInfo& I = model->info();
-    constexpr size_t kGroup = 4;
-    Engine engine(model);
-    std::vector<Workspace> ws;
-    ws.reserve(kGroup);
-    for (size_t i = 0; i < kGroup; ++i) ws.emplace_back(engine);
-    std::vector<std::vector<float>> out(kGroup, std::vector<float>(I.image_size()));
-    Workspace* wp[kGroup];
-    float* op[kGroup];
-    ImageTrace* tp[kGroup] = {};
-    for (size_t i = 0; i < kGroup; ++i) {
-        wp[i] = &ws[i];
-        op[i] = out[i].data();
-    }
-    auto run = [&](uint64_t first) {
-        const ChoiceSource choices[kGroup] = {
-            ChoiceSource(5, first, I.k, I.latent_dim), ChoiceSource(5, first + 1, I.k, I.latent_dim),
-            ChoiceSource(5, first + 2, I.k, I.latent_dim), ChoiceSource(5, first + 3, I.k, I.latent_dim)};
-        Workspace::generate_group(wp, kGroup, choices, op, tp);
-    };
-    run(0);
-    CHECK(count_allocations([&] { run(4); }) == 0);
 }

@@ -121,26 +121,6 @@ TEST_CASE("kernels: accumulate_rows_scaled matches scalar on every ISA") {
     CHECK(out[1] == 1 + 6 + 10);
 }
 
-TEST_CASE("kernels: gather_sum matches scalar on every ISA and sums every entry once") {
-    std::mt19937 rng(6);
-    const KernelTable& S = scalar_kernels();
-    auto row = random_floats(512, rng);
-    for (size_t n : {0u, 1u, 15u, 16u, 17u, 133u, 512u}) {
-        std::vector<uint32_t> idx(n);
-        std::uniform_int_distribution<uint32_t> d(0, 511);
-        for (auto& x : idx) x = d(rng);
-        const float ref = S.gather_sum(row.data(), idx.data(), n, 0.25f);
-        double exact = 0.25;
-        for (uint32_t x : idx) exact += row[x];
-        CHECK(std::abs(double(ref) - exact) < 1e-4);
-        for (const KernelTable* K : simd_tables()) {
-            INFO(K->isa, " n ", n);
-            const float got = K->gather_sum(row.data(), idx.data(), n, 0.25f);
-            CHECK(std::memcmp(&got, &ref, 4) == 0);
-        }
-    }
-}
-
 TEST_CASE("kernels: accumulate_rows adds exactly the active rows") {
     const KernelTable& S = scalar_kernels();
     std::vector<float> w = {1, 2, 10, 20, 100, 200};

@@ -28,20 +28,15 @@ void check_parity(const std::string& golden_file, Mode mode) {
     REQUIRE(g.images.size() >= 2);
     REQUIRE(g.layers.size() == Engine(model).spiking_layers(mode).size());
 
-    // Every kernel table in event-driven mode, traced (every neuron runs) and
-    // untraced (the sampled layer runs lazily: its own count is then partial
-    // by design and left out, everything else is held to the same rule); and
-    // the dense baseline on the best table (its results must be the same model's).
-    const std::string sampled = mode == Mode::Generate ? "prior.layers.2" : "posterior.layers.2";
+    // Every kernel table in event-driven mode, and the dense baseline on the
+    // best table (its results must be the same model's).
     const kernels::KernelTable* tables[8];
     const size_t n_tables = kernels::available_kernels(tables, 8);
-    for (size_t run = 0; run <= 2 * n_tables; ++run) {
-        const bool dense = run == 2 * n_tables;
-        const bool traced = dense || run % 2 == 0;
-        const kernels::KernelTable* table = dense ? tables[0] : tables[run / 2];
+    for (size_t run = 0; run <= n_tables; ++run) {
+        const bool dense = run == n_tables;
+        const kernels::KernelTable* table = dense ? tables[0] : tables[run];
         EngineOptions options;
         options.dense = dense;
-        options.lazy_sampling = !traced;
         Engine engine(model, table, options);
         Workspace ws(engine);
         size_t diff = 0, total = 0, exact_images = 0;
@@ -49,21 +44,19 @@ void check_parity(const std::string& golden_file, Mode mode) {
         for (size_t i = 0; i < g.images.size(); ++i) {
             const GoldenImage& gi = g.images[i];
             INFO(golden_file, " image ", i, " kernels ", std::string(table->isa),
-                 dense ? " dense" : traced ? " traced" : " lazy");
+                 dense ? " dense" : "");
             ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices.data());
             std::vector<float> out(I.image_size());
             ImageTrace trace;
             if (mode == Mode::Generate) {
-                ws.generate(choices, out.data(), traced ? &trace : nullptr);
+                ws.generate(choices, out.data(), &trace);
             } else {
                 REQUIRE(gi.input.size() == I.image_size());
-                ws.reconstruct(gi.input.data(), choices, out.data(), traced ? &trace : nullptr);
+                ws.reconstruct(gi.input.data(), choices, out.data(), &trace);
             }
-            if (!traced) ws.read_trace(&trace);
             REQUIRE(trace.z == gi.z);  // the latent train, exactly
 
-            const SpikeComparison c =
-                compare_spikes(*model, g, gi, trace, traced ? std::string() : sampled);
+            const SpikeComparison c = compare_spikes(*model, g, gi, trace);
             INFO("first mismatch: ", c.first_mismatch);
             CHECK(c.first_mismatch_near_threshold);
             diff += c.spike_difference;
@@ -85,7 +78,7 @@ void check_parity(const std::string& golden_file, Mode mode) {
         CHECK(double(diff) <= kSpikeBudget * double(total));
         CHECK(exact_images >= 1);  // the image tolerance was exercised
         MESSAGE(golden_file, ", kernels ", std::string(table->isa),
-                std::string(dense ? " dense" : traced ? " traced" : " lazy"),
+                std::string(dense ? " dense" : ""),
                 ": ", exact_images, " of ", g.images.size(),
                 " images with every spike count equal; largest pixel difference ", largest);
     }

@@ -47,12 +47,9 @@ double peak_additions_per_second(const kernels::KernelTable& K) {
 
 int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t repeat) {
     const ModelInfo& I = model->info();
-    EngineOptions dense_options, lazy_options, group_options;
+    EngineOptions dense_options;
     dense_options.dense = true;
-    lazy_options.lazy_sampling = true;
-    group_options.generate_group = 8;
-    Engine engine(model), dense_engine(model, nullptr, dense_options),
-        lazy_engine(model, nullptr, lazy_options), group_engine(model, nullptr, group_options);
+    Engine engine(model), dense_engine(model, nullptr, dense_options);
     const int all = threads > 0 ? threads : int(std::thread::hardware_concurrency());
     std::vector<float> images(count * I.image_size());
     auto batch = [&](const Engine& e, int th, Counters* c, bool timing = false) {
@@ -63,14 +60,13 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
         o.timing = timing;
         generate_batch(e, o, images.data(), nullptr, c);
     };
-    // Warm-up, and the counts of the default path and of lazy sampling.
-    Counters counters, lazy_counters;
+    // Warm-up, and the counts of the event-driven path.
+    Counters counters;
     batch(engine, all, &counters);
-    batch(lazy_engine, all, &lazy_counters);
 
     Workspace ws(engine);
-    double one = 1e30, batch1 = 1e30, batch_all = 1e30, dense = 1e30, timed = 1e30, lazy = 1e30,
-           group1 = 1e30, group_all = 1e30, early_read = 1e30;
+    double one = 1e30, batch1 = 1e30, batch_all = 1e30, dense = 1e30, timed = 1e30,
+           early_read = 1e30;
     for (size_t r = 0; r < repeat; ++r) {
         // Batch 1: one image at a time on a kept workspace, as an application
         // waiting for each image would.
@@ -82,10 +78,6 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
         if (all > 1) batch_all = std::min(batch_all, seconds([&] { batch(engine, all, nullptr); }) / double(count));
         dense = std::min(dense, seconds([&] { batch(dense_engine, 1, nullptr); }) / double(count));
         timed = std::min(timed, seconds([&] { batch(engine, 1, nullptr, true); }) / double(count));
-        lazy = std::min(lazy, seconds([&] { batch(lazy_engine, 1, nullptr); }) / double(count));
-        group1 = std::min(group1, seconds([&] { batch(group_engine, 1, nullptr); }) / double(count));
-        if (all > 1)
-            group_all = std::min(group_all, seconds([&] { batch(group_engine, all, nullptr); }) / double(count));
         // Reading the image half way (the readout applied to the sum so far).
         for (uint64_t i = 0; i < 10; ++i) {
             ws.begin(Mode::Generate, ChoiceSource(1, r * 10 + i, I.k, I.latent_dim));
@@ -93,15 +85,13 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
             early_read = std::min(early_read, seconds([&] { ws.read_image(images.data()); }));
         }
     }
-    double syn = 0, macs = 0, lazy_ops = 0;
+    double syn = 0, macs = 0;
     for (const LayerCounters& l : counters.layers) {
         syn += double(l.synaptic_ops);
         macs += double(l.dense_macs);
     }
-    for (const LayerCounters& l : lazy_counters.layers) lazy_ops += double(l.synaptic_ops);
     syn /= double(counters.images);
     macs /= double(counters.images);
-    lazy_ops /= double(lazy_counters.images);
     const double peak = peak_additions_per_second(engine.kernels());
 
     std::printf("fsvae bench: %s, kernels %s, %zu images, best of %zu\n", model->origin().c_str(),
@@ -122,27 +112,14 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
     row(name, dense);
     std::snprintf(name, sizeof name, "  with per-layer timing, 1 thread");
     row(name, timed);
-    std::snprintf(name, sizeof name, "  with lazy sampling, 1 thread");
-    row(name, lazy);
-    std::snprintf(name, sizeof name, "  in groups of 8, 1 thread");
-    row(name, group1);
-    if (all > 1) {
-        std::snprintf(name, sizeof name, "  in groups of 8, %d threads", all);
-        row(name, group_all);
-    }
     std::printf("  read_image half way (readout so far)   %10.3f   (a step: %.3f ms)\n", 1e3 * early_read,
                 1e3 * one / I.time_steps);
     std::printf("\nratios (same run)\n");
     std::printf("  event-driven vs dense mode, 1 thread:   %.2fx faster\n", dense / batch1);
     if (all > 1) std::printf("  %d threads vs 1 thread, batch %zu:      %.2fx\n", all, count, batch1 / batch_all);
     std::printf("  per-layer timing overhead:              %+.1f%%\n", 100 * (timed / batch1 - 1));
-    std::printf("  lazy sampling vs default:               %.2fx the time\n", lazy / batch1);
-    std::printf("  groups of 8 vs default, 1 thread:       %.2fx the time\n", group1 / batch1);
-    if (all > 1)
-        std::printf("  groups of 8 vs default, %d threads:      %.2fx the time\n", all, group_all / batch_all);
     std::printf("\nwork per image\n");
-    std::printf("  synaptic ops %.3g (with lazy sampling %.3g; dense MACs %.3g, %.1f%%)\n", syn,
-                lazy_ops, macs, 100 * syn / macs);
+    std::printf("  synaptic ops %.3g (dense MACs %.3g, %.1f%%)\n", syn, macs, 100 * syn / macs);
     std::printf("  achieved %.2f G additions/s (batch %zu, 1 thread)\n", syn / batch1 * 1e-9, count);
     std::printf("  peak %.2f G additions/s (%s kernels, L1-resident rows)\n", peak * 1e-9, engine.kernels().isa);
     std::printf("  bound synaptic ops / peak = %.3f ms/image; runtime at %.1fx the bound\n",

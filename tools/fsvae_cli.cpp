@@ -142,8 +142,6 @@ int cmd_profile(const std::string& model_path, const std::string& mode, const st
     run.threads = threads;
     run.input = input;
     run.energy_table = energy_table;
-    // The profile reports the model's full activity: every neuron of the
-    // sampled layer runs (the default; lazy sampling would skip some).
     fsvae::Engine engine(model);
     fsvae::BatchOptions o;
     o.seed = seed;
