@@ -1,15 +1,22 @@
-// engine.hpp: running an FSVAE event by event.
+// engine.hpp: running an FSVAE event by event, as a list of operations
+// (operation.hpp) per mode.
 //
-// Generation, per time step t: the prior takes z_{t-1} (z_{-1} = 0), its last
-// layer's spikes are sampled into z_t (one of k per latent), the decoder
-// consumes z_t in the same step, and the readout accumulates the decayed sum
-// of the last spiking layer's spikes; after T steps the last layer is applied
-// to it once and the image is tanh of that (equal, by linearity, to
-// tanh(sum_t decay^(T-1-t) m_t)). O(T) work.
+// Generation: the prior takes z_{t-1} (z_{-1} = 0), its last layer's spikes
+// are sampled into z_t (one of k per latent), the decoder consumes z_t, and
+// the readout keeps the decayed sum of the last spiking layer's spikes; after
+// T steps the image layer is applied to it once and the image is tanh of that
+// (equal, by linearity, to tanh(sum_t decay^(T-1-t) m_t)). O(T) work.
 //
 // Reconstruction: the image's first-convolution current is computed once and
 // fed at every step; the encoder's spikes reach before_latent_layer, whose
 // output x_lat_t and z_{t-1} drive the posterior, sampled like the prior.
+//
+// Only the prior and the posterior feed back through time (through z), so a
+// whole image runs in stages: the operations of a stage with feedback step
+// together, t by t; every other stage runs one operation at a time over all
+// T steps (layer by layer), which keeps each layer's weights and membranes
+// in cache for its T steps. Each neuron does the same operations in the same
+// order either way; the step-by-step API runs every operation at t, then t + 1.
 //
 // The Engine is immutable and shared; a Workspace holds one image's state and
 // belongs to one thread at a time.
@@ -23,8 +30,9 @@
 
 #include "../kernels/kernels.hpp"
 #include "counters.hpp"
-#include "propagate.hpp"
+#include "image_state.hpp"
 #include "model.hpp"
+#include "operation.hpp"
 #include "sampler.hpp"
 
 namespace fsvae {
@@ -36,6 +44,26 @@ struct EngineOptions {
     // multiplied in) through the same kernels. Same results up to float
     // rounding; for measuring what event-driven execution saves.
     bool dense = false;
+};
+
+// A mode's operations in dataflow order, in stages of consecutive
+// operations [first, last): `stepped` stages run their operations together
+// at each step (they feed back through time), the others one operation at a
+// time over all T steps.
+struct Program {
+    struct Stage {
+        size_t first, last;
+        bool stepped;
+    };
+    std::vector<std::unique_ptr<Operation>> ops;
+    std::vector<Stage> stages;
+};
+
+// What a workspace allocates for a spike slot (image_state.hpp).
+struct SlotSpec {
+    size_t capacity = 0;
+    bool per_step = false;
+    Mode mode = Mode::Generate;
 };
 
 class Engine {
@@ -55,14 +83,20 @@ public:
     // Every layer a mode runs, spiking ones and the readout layer, in dataflow order.
     std::vector<size_t> layers(Mode mode) const;
 
-    // Dense multiply-accumulates of one time step of layer i (see counters.hpp).
+    // Dense multiply-accumulates of one time step of each layer (see counters.hpp).
     uint64_t dense_macs(size_t i) const { return dense_macs_[i]; }
+    const std::vector<uint64_t>& dense_macs() const { return dense_macs_; }
+
+    const Program& program(Mode mode) const { return programs_[mode == Mode::Generate ? 0 : 1]; }
+    const std::vector<SlotSpec>& slots() const { return slots_; }
 
 private:
     std::shared_ptr<const Model> model_;
     const kernels::KernelTable* kernels_;
     EngineOptions options_;
     std::vector<uint64_t> dense_macs_;
+    Program programs_[2];
+    std::vector<SlotSpec> slots_;
 };
 
 // What one image did: spikes per model layer per step, and the latent train.
@@ -84,77 +118,35 @@ public:
 
     // Step by step: begin(), then step() once per time step (false once all
     // T steps have run), read_image() at any point for the image so far
-    // (tanh of the readout accumulated up to the last step run).
+    // (tanh of the readout accumulated up to the last step run; before the
+    // last step this applies the image layer to the sum so far).
     // `image` is required for Mode::Reconstruct and ignored otherwise.
     void begin(Mode mode, const ChoiceSource& choices, const float* image = nullptr);
     bool step();
     uint32_t steps_done() const { return t_; }
-    void read_image(float* out) const;
+    void read_image(float* out);
     void read_trace(ImageTrace* trace) const;
 
     // Counters of everything run on this workspace since the last clear.
-    const Counters& counters() const { return counters_; }
-    void clear_counters() { counters_.clear(); }
+    const Counters& counters() const { return s_.counters; }
+    void clear_counters() { s_.counters.clear(); }
     // Per-layer wall time in the counters (off by default).
     void set_timing(bool on) { timing_ = on; }
 
 private:
-    struct LayerState {
-        std::vector<float> u;          // membranes (unused for the readout layer)
-        std::vector<uint32_t> fired;   // indices that fired this step
-        size_t n_fired = 0;
-        bool touched = false;  // u changed since the last reset
-    };
-
-    void reset();
-    // Sizes the scratch for the layers of `mode` (the first reconstruction
+    // Sizes the slots and scratch of `mode` (the first reconstruction
     // allocates the encoder's).
-    void size_scratch(Mode mode);
-    bool sized_for_reconstruct_ = false;
-    // Runs LIF layer i on events, records its counters for step t.
-    const LayerState& step_layer(size_t i, uint32_t t, const uint32_t* events, size_t n,
-                                 float* readout_sum = nullptr);
-    // Counters and trace of layer i's step t.
-    void record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired);
-    void sample(size_t last_layer, uint32_t t);
-    // Decoder and readout for step t, from the current z_t.
-    void decode_step(uint32_t t);
-    void prior_step(uint32_t t);
-    void posterior_step(uint32_t t);
-    void encode_input(const float* image);
+    void size_for(Mode mode);
+    // Runs steps [t0, t1) of one operation, timed into its layer's counters.
+    void run(const Operation& op, uint32_t t0, uint32_t t1);
+    // All T steps of the program begun, stage by stage.
+    void run_all();
 
     const Engine& engine_;
-    const Model& model_;
-    const kernels::KernelTable& K_;
-    std::vector<LayerState> layers_;
-    PairScratch scratch() {
-        return {pair_dst_.data(), pair_src_.data(), pair_len_.data(),
-                pair_scale_.data(), patch_.data(), chan_.data()};
-    }
-    std::vector<uint32_t> pair_dst_, pair_src_, pair_len_, chan_;
-    std::vector<float> patch_;
-    std::vector<float> dense_values_;  // dense mode: a layer's input as 0/1 values
-    float* dense() { return engine_.options().dense ? dense_values_.data() : nullptr; }
-    std::vector<float> pair_scale_;
-    std::vector<uint8_t> mask_;       // C*k spike mask of the sampled layer
-    std::vector<uint32_t> r_;         // this step's choices
-    std::vector<uint32_t> z_, z_prev_;  // latent events (indices c), this and last step
-    std::vector<uint32_t> post_in_;   // posterior input events [x_lat ; z_{t-1}]
-    // Readout: decayed sum of the last spiking layer's spikes
-    // (kept by its lif_step) and of the bias weight (propagate.hpp); acc_ the
-    // readout (H x W x C), formed after the last step or when read before.
-    std::vector<float> spike_sum_;
-    float spike_sum_weight_ = 0.0f;
-    mutable std::vector<float> acc_, readout_scratch_;
-    mutable bool acc_valid_ = false;
-    std::vector<float> input_current_;  // first encoder layer's current, per image
-    std::vector<float> image_hwc_;
-    std::vector<uint32_t> spikes_;    // [layer * T + t]
-    std::vector<uint8_t> z_train_;    // [t * C + c]
-    Counters counters_;
+    ImageState s_;
+    bool sized_[2] = {false, false};
     bool timing_ = false;
     Mode mode_ = Mode::Generate;
-    ChoiceSource choices_;
     uint32_t t_ = 0;
 };
 

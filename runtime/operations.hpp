@@ -1,0 +1,75 @@
+// operations.hpp: the kinds of operation an FSVAE runs (operation.hpp), one
+// source file each.
+#pragma once
+
+#include "operation.hpp"
+
+namespace fsvae {
+
+// A LIF layer driven by the events of the layer below: linear, strided or
+// transposed convolution (propagate.hpp scatters each kind). u = tau * u + b
+// plus the events' rows; every u > Vth fires and resets. With
+// `keeps_readout_sum` it also keeps the readout's decayed sum of its spikes
+// in the same pass (op_readout.cpp). op_lif.cpp.
+class LifLayerOp final : public Operation {
+public:
+    LifLayerOp(size_t layer, SlotInput in, size_t output, bool keeps_readout_sum = false)
+        : Operation(layer, output, {in}), keeps_readout_sum_(keeps_readout_sum) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model& m) const override;
+
+private:
+    bool keeps_readout_sum_;
+};
+
+// The first encoder layer: a LIF layer under a constant current, the
+// convolution of the real-valued image computed once per image (direct
+// input: the same image at every step). op_input_current.cpp.
+class InputCurrentLifOp final : public Operation {
+public:
+    InputCurrentLifOp(size_t layer, size_t output) : Operation(layer, output, {}) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model& m) const override;
+};
+
+// The posterior's input [x_lat_t ; z_{t-1}]: the events of `x`, then those
+// of `z` shifted past x's neurons (`offset`). op_concat.cpp.
+class ConcatOp final : public Operation {
+public:
+    ConcatOp(SlotInput x, SlotInput z, uint32_t offset, size_t output)
+        : Operation(kNoLayer, output, {x, z}), offset_(offset) {}
+    void begin(ImageState&, const float*) const override {}
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model& m) const override;
+
+private:
+    uint32_t offset_;
+};
+
+// FSVAE's sampler: for latent c at step t, z_t[c] = out_t[c * k + r] with r
+// from the image's ChoiceSource; `in` is the sampled layer (the prior's or
+// the posterior's last). Writes z_t's events and the latent train. op_sampler.cpp.
+class SamplerOp final : public Operation {
+public:
+    SamplerOp(SlotInput in, size_t output) : Operation(kNoLayer, output, {in}) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model& m) const override;
+};
+
+// The image layer (no LIF) and the membrane readout, by linearity: the layer
+// below keeps S = sum_t d^(T-1-t) s_t as it fires; this adds B = sum_t
+// d^(T-1-t) and, after the last step, applies the layer once to S and B
+// (propagate.hpp, readout_image). op_readout.cpp.
+class ReadoutOp final : public Operation {
+public:
+    ReadoutOp(size_t layer, SlotInput in) : Operation(layer, kNoSlot, {in}) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model&) const override { return 0; }
+    bool reads_lists() const override { return false; }  // only how many fired
+};
+
+}  // namespace fsvae
