@@ -167,12 +167,14 @@ void Workspace::size_for(Mode mode) {
         if (v.size() < n) v.resize(n);
     };
     if (dense) grow(s_.dense_values, inputs);
-    grow(s_.patch, patch);
-    grow(s_.chan, chans);
-    grow(s_.pair_dst, pairs);
-    grow(s_.pair_src, pairs);
-    grow(s_.pair_len, pairs);
-    grow(s_.pair_scale, pairs);
+    for (ImageState::Scratch& lane : s_.lanes) {
+        grow(lane.patch, patch);
+        grow(lane.chan, chans);
+        grow(lane.pair_dst, pairs);
+        grow(lane.pair_src, pairs);
+        grow(lane.pair_len, pairs);
+        grow(lane.pair_scale, pairs);
+    }
     if (mode == Mode::Reconstruct) {
         const ModelInfo& I = model.info();
         s_.image_hwc.resize(I.image_size());
@@ -196,9 +198,24 @@ void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image
     ++s_.counters.images;
 }
 
-void Workspace::run(const Operation& op, uint32_t t0, uint32_t t1) {
+void Workspace::set_threads(size_t n) {
+    threads_ = std::max<size_t>(1, n);
+    arena_.reset();
+    if (threads_ > 1) arena_ = std::make_unique<tbb::task_arena>(int(threads_));
+    if (s_.lanes.size() < threads_) {
+        s_.lanes.resize(threads_);
+        for (size_t m = 0; m < 2; ++m)
+            if (sized_[m]) size_for(m == 0 ? Mode::Generate : Mode::Reconstruct);
+    }
+    s_.part_spikes.assign(s_.lanes.size() * engine_.model().info().time_steps, 0);
+}
+
+void Workspace::run(const Operation& op, uint32_t t0, uint32_t t1, size_t parts) {
     const Clock::time_point c0 = timing_ ? Clock::now() : Clock::time_point{};
-    for (uint32_t t = t0; t < t1; ++t) op.step(s_, t);
+    if (parts > 1)
+        op.run(s_, t0, t1, parts);
+    else
+        for (uint32_t t = t0; t < t1; ++t) op.step(s_, t);
     if (timing_ && op.layer() != Operation::kNoLayer)
         s_.counters.layers[op.layer()].seconds += std::chrono::duration<double>(Clock::now() - c0).count();
 }
@@ -213,14 +230,20 @@ bool Workspace::step() {
 void Workspace::run_all() {
     const uint32_t T = engine_.model().info().time_steps;
     const Program& p = engine_.program(mode_);
-    for (const Program::Stage& st : p.stages) {
-        if (st.stepped) {
-            for (uint32_t t = 0; t < T; ++t)
-                for (size_t i = st.first; i < st.last; ++i) run(*p.ops[i], t, t + 1);
-        } else {
-            for (size_t i = st.first; i < st.last; ++i) run(*p.ops[i], 0, T);
+    auto stages = [&] {
+        for (const Program::Stage& st : p.stages) {
+            if (st.stepped) {
+                for (uint32_t t = 0; t < T; ++t)
+                    for (size_t i = st.first; i < st.last; ++i) run(*p.ops[i], t, t + 1, threads_);
+            } else {
+                for (size_t i = st.first; i < st.last; ++i) run(*p.ops[i], 0, T, threads_);
+            }
         }
-    }
+    };
+    if (arena_)
+        arena_->execute(stages);
+    else
+        stages();
     t_ = T;
 }
 
@@ -264,6 +287,19 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
                Counters* counters, PerImage&& per_image) {
     if (traces) traces->assign(o.count, ImageTrace{});
     const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
+    if (o.count < size_t(threads)) {
+        // Fewer images than threads: one image at a time, its layers split
+        // across the threads.
+        Workspace ws(engine);
+        ws.set_timing(o.timing);
+        ws.set_threads(size_t(threads));
+        for (size_t i = 0; i < o.count; ++i) {
+            per_image(ws, i);
+            if (o.progress) o.progress(i + 1);
+        }
+        if (counters) *counters = ws.counters();
+        return;
+    }
     tbb::task_arena arena(threads);
     tbb::enumerable_thread_specific<std::unique_ptr<Workspace>> pools;
     std::atomic<size_t> done{0};

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include <tbb/task_arena.h>
+
 #include "../kernels/kernels.hpp"
 #include "counters.hpp"
 #include "image_state.hpp"
@@ -132,13 +134,18 @@ public:
     void clear_counters() { s_.counters.clear(); }
     // Per-layer wall time in the counters (off by default).
     void set_timing(bool on) { timing_ = on; }
+    // Threads that generate() and reconstruct() split one image's layers
+    // across (1, the default: the calling thread alone). The same bytes for
+    // any count. Step-by-step runs use the calling thread.
+    void set_threads(size_t n);
 
 private:
     // Sizes the slots and scratch of `mode` (the first reconstruction
     // allocates the encoder's).
     void size_for(Mode mode);
-    // Runs steps [t0, t1) of one operation, timed into its layer's counters.
-    void run(const Operation& op, uint32_t t0, uint32_t t1);
+    // Runs steps [t0, t1) of one operation, timed into its layer's counters,
+    // in up to `parts` parallel parts.
+    void run(const Operation& op, uint32_t t0, uint32_t t1, size_t parts = 1);
     // All T steps of the program begun, stage by stage.
     void run_all();
 
@@ -146,6 +153,8 @@ private:
     ImageState s_;
     bool sized_[2] = {false, false};
     bool timing_ = false;
+    size_t threads_ = 1;
+    std::unique_ptr<tbb::task_arena> arena_;  // with threads_ > 1
     Mode mode_ = Mode::Generate;
     uint32_t t_ = 0;
 };

@@ -72,13 +72,21 @@ struct ImageState {
     std::vector<float> image_hwc, input_current;
 
     // Span scratch of the event scatter (propagate.hpp), sized for the
-    // layers run so far; dense mode's 0/1 input vector.
-    std::vector<uint32_t> pair_dst, pair_src, pair_len, chan;
-    std::vector<float> pair_scale, patch, dense_values;
-    PairScratch scratch() {
-        return {pair_dst.data(), pair_src.data(), pair_len.data(),
-                pair_scale.data(), patch.data(), chan.data()};
-    }
+    // layers run so far: one lane per thread that steps parts of a layer
+    // (lane 0 for everything else). Dense mode's 0/1 input vector.
+    struct Scratch {
+        std::vector<uint32_t> pair_dst, pair_src, pair_len, chan;
+        std::vector<float> pair_scale, patch;
+        PairScratch view() {
+            return {pair_dst.data(), pair_src.data(), pair_len.data(),
+                    pair_scale.data(), patch.data(), chan.data()};
+        }
+    };
+    std::vector<Scratch> lanes{1};
+    std::vector<float> dense_values;
+    PairScratch scratch() { return lanes[0].view(); }
+    // Per part and step, the spikes a part of a layer found (LifLayerOp).
+    std::vector<uint32_t> part_spikes;  // [part * T + t]
 
     // What the image did: spikes per layer per step, the latent train.
     std::vector<uint32_t> spikes;  // [layer * T + t]

@@ -1,7 +1,10 @@
 // op_lif.cpp: a LIF layer on the events of the layer below (operations.hpp).
 #include "operations.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace fsvae {
 
@@ -27,6 +30,58 @@ void LifLayerOp::step(ImageState& s, uint32_t t) const {
                               keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay);
     out.n(t) = uint32_t(n);
     s.record_step(layer(), t, n_in, n);
+}
+
+namespace {
+// Below this many neuron-steps a run is not split: the fork and join of the
+// parts would cost more than they save.
+constexpr size_t kMinSplitWork = 2048;
+constexpr size_t kMaxParts = 16;
+}  // namespace
+
+void LifLayerOp::run(ImageState& s, uint32_t t0, uint32_t t1, size_t parts) const {
+    const Layer& L = s.model.layer(layer());
+    const LayerSpec& spec = L.spec;
+    parts = std::min({parts, s.lanes.size(), kMaxParts});
+    if (parts <= 1 || s.dense || spec.out.size() * (t1 - t0) < kMinSplitWork) {
+        for (uint32_t t = t0; t < t1; ++t) step(s, t);
+        return;
+    }
+    OutputPart part[kMaxParts];
+    parts = split_output(spec, parts, part);
+    const ModelInfo& I = s.model.info();
+    Membranes& m = s.membranes[layer()];
+    const bool first = !m.touched;
+    m.touched = true;
+    SpikeSlot& out = s.slots[output()];
+    uint64_t ops[kMaxParts] = {};
+    // Each part writes its spikes where its neurons' indices start in the
+    // step's list (a part has at most as many spikes as neurons), then the
+    // lists are closed up in part order: the whole layer's order.
+    tbb::parallel_for(size_t(0), parts, [&](size_t k) {
+        const PairScratch sc = s.lanes[k].view();
+        if (first) first_leak(L, s.K, I.tau, m.u.data(), part[k]);
+        for (uint32_t t = t0; t < t1; ++t)
+            s.part_spikes[k * s.T + t] = uint32_t(lif_step(
+                L, s.K, I.tau, I.vth, m.u.data(), input().list(s, t), input().n(s, t),
+                out.list(t) + part[k].lo, sc, &ops[k], nullptr,
+                keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay, part[k]));
+    });
+    // One list per step, or only the counts where a slot keeps one list for
+    // a run over several steps (its lists are not read).
+    const bool lists = out.per_step || t1 - t0 == 1;
+    for (uint32_t t = t0; t < t1; ++t) {
+        uint32_t* list = out.list(t);
+        size_t n = 0;
+        for (size_t k = 0; k < parts; ++k) {
+            const size_t nk = s.part_spikes[k * s.T + t];
+            if (lists && n != part[k].lo) std::memmove(list + n, list + part[k].lo, nk * sizeof(uint32_t));
+            n += nk;
+        }
+        out.n(t) = uint32_t(n);
+        s.record_step(layer(), t, input().n(s, t), n);
+    }
+    for (size_t k = 0; k < parts; ++k) s.counters.layers[layer()].synaptic_ops += ops[k];
 }
 
 size_t LifLayerOp::max_spikes(const Model& m) const { return m.layer(layer()).spec.out.size(); }

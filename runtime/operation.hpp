@@ -47,6 +47,13 @@ public:
     virtual void begin(ImageState& s, const float* image) const = 0;
     // Runs time step t.
     virtual void step(ImageState& s, uint32_t t) const = 0;
+    // Runs steps [t0, t1), the work split into up to `parts` parts that run
+    // in parallel (in the calling thread's task arena, one scratch lane
+    // each), with the same results as stepping. Kinds that do not split step.
+    virtual void run(ImageState& s, uint32_t t0, uint32_t t1, size_t parts) const {
+        (void)parts;
+        for (uint32_t t = t0; t < t1; ++t) step(s, t);
+    }
 
     // The model layer whose counters and time this operation keeps (kNoLayer: none).
     size_t layer() const { return layer_; }

@@ -17,6 +17,9 @@ public:
         : Operation(layer, output, {in}), keeps_readout_sum_(keeps_readout_sum) {}
     void begin(ImageState& s, const float* image) const override;
     void step(ImageState& s, uint32_t t) const override;
+    // Parts of the output neurons (propagate.hpp, OutputPart), each over
+    // every step; a layer too small to pay for the split steps whole.
+    void run(ImageState& s, uint32_t t0, uint32_t t1, size_t parts) const override;
     size_t max_spikes(const Model& m) const override;
 
 private:

@@ -31,12 +31,13 @@ struct Divider {
     int shift;
 };
 
-// Appends the spans of input pixel (iy, ix) to scratch and returns the new
-// count. row0 is the offset of the pixel's K x K x cout taps in the rows.
+// Appends the spans of input pixel (iy, ix) that land in output rows
+// [y0, y1) to scratch and returns the new count. row0 is the offset of the
+// pixel's K x K x cout taps in the rows.
 inline size_t add_spans(const LayerSpec& s, uint32_t iy, uint32_t ix, uint32_t row0,
-                        PairScratch sc, size_t n) {
+                        PairScratch sc, size_t n, int y0, int y1) {
     const int K = int(s.kernel), S = int(s.stride), P = int(s.padding);
-    const int H = int(s.out.h), W = int(s.out.w);
+    const int W = int(s.out.w);
     const uint32_t C = s.out.c;
     if (s.kind == LayerKind::ConvTranspose) {
         // Consecutive taps kx reach consecutive output pixels, and both the
@@ -46,7 +47,7 @@ inline size_t add_spans(const LayerSpec& s, uint32_t iy, uint32_t ix, uint32_t r
         if (kx_lo >= kx_hi) return n;
         for (int ky = 0; ky < K; ++ky) {
             const int oy = S * int(iy) - P + ky;
-            if (oy < 0 || oy >= H) continue;
+            if (oy < y0 || oy >= y1) continue;
             sc.dst[n] = uint32_t(oy * W + ox0 + kx_lo) * C;
             sc.src[n] = row0 + uint32_t(ky * K + kx_lo) * C;
             sc.len[n] = uint32_t(kx_hi - kx_lo) * C;
@@ -58,7 +59,7 @@ inline size_t add_spans(const LayerSpec& s, uint32_t iy, uint32_t ix, uint32_t r
         const int num_y = int(iy) + P - ky;
         if (num_y < 0 || num_y % S) continue;
         const int oy = num_y / S;
-        if (oy >= H) continue;
+        if (oy < y0 || oy >= y1) continue;
         for (int kx = 0; kx < K; ++kx) {
             const int num_x = int(ix) + P - kx;
             if (num_x < 0 || num_x % S) continue;
@@ -89,13 +90,28 @@ size_t max_patch_floats(const LayerSpec& s) {
     return size_t(s.in.h) * s.in.w * s.kernel * s.kernel * s.out.c;
 }
 
-uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
-                          size_t n, float* target, PairScratch sc) {
-    const LayerSpec& s = L.spec;
-    if (s.kind == LayerKind::Linear) {
-        K.accumulate_rows(target, L.weight, events, n, s.row_len(), s.row_len());
-        return uint64_t(n) * s.row_len();
+size_t split_output(const LayerSpec& s, size_t parts, OutputPart* out) {
+    // Linear: columns in whole cache lines; convolutions: whole output rows.
+    const size_t unit = s.kind == LayerKind::Linear ? 16 : size_t(s.out.w) * s.out.c;
+    const size_t units = (s.out.size() + unit - 1) / unit;
+    parts = std::max<size_t>(1, std::min(parts, units));
+    for (size_t k = 0; k < parts; ++k) {
+        out[k].lo = std::min(s.out.size(), units * k / parts * unit);
+        out[k].hi = std::min(s.out.size(), units * (k + 1) / parts * unit);
     }
+    return parts;
+}
+
+uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                          size_t n, float* target, PairScratch sc, OutputPart part) {
+    const LayerSpec& s = L.spec;
+    const size_t lo = part.lo, len = part.size(s);
+    if (s.kind == LayerKind::Linear) {
+        K.accumulate_rows(target + lo, L.weight + lo, events, n, len, s.row_len());
+        return uint64_t(n) * len;
+    }
+    const size_t row_floats = size_t(s.out.w) * s.out.c;
+    const int y0 = int(lo / row_floats), y1 = int((lo + len) / row_floats);
     const Divider cin(s.in.c), win(s.in.w);
     const uint32_t taps = s.kernel * s.kernel * s.out.c;  // floats per channel row
     size_t np = 0;
@@ -106,18 +122,24 @@ uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const u
             const uint32_t p = cin.div(events[e]);
             size_t m = 0;
             for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
+            e += m;
+            const uint32_t iy = win.div(p), ix = win.mod(p);
+            const size_t before = np;
+            np = add_spans(s, iy, ix, pixels * taps, sc, np, y0, y1);
+            // The patch counts where the pixel's first output row is.
+            const int first_row = std::clamp(int(s.stride * iy) - int(s.padding), 0, int(s.out.h) - 1);
+            const bool owner = first_row >= y0 && first_row < y1;
+            if (np == before && !owner) continue;  // reaches no row of this part
             float* patch = sc.patch + size_t(pixels) * taps;
             K.sum_rows(patch, L.weight, sc.chan, m, taps, taps);
-            ops += uint64_t(m) * taps;
-            np = add_spans(s, win.div(p), win.mod(p), pixels * taps, sc, np);
+            if (owner) ops += uint64_t(m) * taps;
             ++pixels;
-            e += m;
         }
         K.scatter_rows(target, sc.patch, sc.dst, sc.src, sc.len, np);
     } else {
         for (size_t e = 0; e < n; ++e) {
             const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
-            np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np);
+            np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
         }
         K.scatter_rows(target, L.weight, sc.dst, sc.src, sc.len, np);
     }
@@ -134,7 +156,7 @@ uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const f
             for (uint32_t c = 0; c < s.in.c; ++c) {
                 const float v = values[(size_t(y) * s.in.w + x) * s.in.c + c];
                 const size_t first = np;
-                np = add_spans(s, y, x, c * s.kernel * s.kernel * s.out.c, sc, np);
+                np = add_spans(s, y, x, c * s.kernel * s.kernel * s.out.c, sc, np, 0, int(s.out.h));
                 for (size_t i = first; i < np; ++i) sc.scale[i] = v;
             }
     K.scatter_rows_scaled(target, L.weight, sc.dst, sc.src, sc.len, sc.scale, np);
@@ -229,27 +251,40 @@ uint64_t readout_image(const Layer& L, const kernels::KernelTable& K, const floa
 
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
-                uint64_t* ops, float* dense_values, float* readout_sum, float readout_decay) {
+                uint64_t* ops, float* dense_values, float* readout_sum, float readout_decay,
+                OutputPart part) {
     const LayerSpec& s = L.spec;
     *ops += dense_values ? propagate_dense(L, K, events, n_events, u, scratch, dense_values)
-                         : propagate_events(L, K, events, n_events, u, scratch);
-    return K.fire(u, s.out.size(), vth, fired, fire_next(L, tau, readout_sum, readout_decay));
+                         : propagate_events(L, K, events, n_events, u, scratch, part);
+    const size_t lo = part.lo;
+    const size_t n = K.fire(u + lo, part.size(s), vth, fired,
+                            fire_next(L, tau, readout_sum, readout_decay, part));
+    if (lo)
+        for (size_t i = 0; i < n; ++i) fired[i] += uint32_t(lo);
+    return n;
 }
 
-kernels::FireNext fire_next(const Layer& L, float tau, float* readout_sum, float readout_decay) {
+kernels::FireNext fire_next(const Layer& L, float tau, float* readout_sum, float readout_decay,
+                            OutputPart part) {
+    // A linear layer's bias has one entry per neuron; a convolution's one
+    // per channel, and its parts start at whole rows.
+    const bool linear = L.spec.kind == LayerKind::Linear;
     kernels::FireNext next;
     next.tau = tau;
-    next.bias = L.bias;
-    next.channels = L.spec.bias_size();
-    next.sum = readout_sum;
+    next.bias = linear ? L.bias + part.lo : L.bias;
+    next.channels = linear ? part.size(L.spec) : L.spec.bias_size();
+    next.sum = readout_sum ? readout_sum + part.lo : nullptr;
     next.sum_decay = readout_decay;
     return next;
 }
 
-void first_leak(const Layer& L, const kernels::KernelTable& K, float tau, float* u) {
+void first_leak(const Layer& L, const kernels::KernelTable& K, float tau, float* u, OutputPart part) {
     const LayerSpec& s = L.spec;
-    const size_t pixels = s.kind == LayerKind::Linear ? 1 : size_t(s.out.h) * s.out.w;
-    K.decay_bias(u, L.bias, pixels, s.bias_size(), tau);
+    const size_t n = part.size(s);
+    if (s.kind == LayerKind::Linear)
+        K.decay_bias(u + part.lo, L.bias + part.lo, 1, n, tau);
+    else
+        K.decay_bias(u + part.lo, L.bias, n / s.bias_size(), s.bias_size(), tau);
 }
 
 }  // namespace fsvae

@@ -5,6 +5,7 @@
 // here; the float work is the kernels'.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -30,12 +31,27 @@ size_t max_pairs(const LayerSpec& s, bool dense);
 // Floats of per-pixel patches one step of a transposed convolution can need.
 size_t max_patch_floats(const LayerSpec& s);
 
+// A part of a layer's output neurons, [lo, hi): for a linear layer any
+// columns, for a convolution whole output rows (multiples of out.w * out.c).
+// Parts are computed independently (by different threads) with the same
+// operations per neuron as the whole.
+struct OutputPart {
+    size_t lo = 0, hi = SIZE_MAX;  // the default: every neuron
+    size_t size(const LayerSpec& s) const { return std::min(hi, s.out.size()) - lo; }
+};
+// Splits a layer's output into at most `parts` parts of nearly equal size
+// (linear: whole cache lines of columns; convolutions: whole rows).
+size_t split_output(const LayerSpec& s, size_t parts, OutputPart* out);
+
 // target += the rows of the `n` events (indices into the layer's input, in
-// the channel-last layout). For a convolution the spans are formed per event,
-// so the order of additions is fixed by the events. Returns the synaptic
-// operations performed (floats added).
+// the channel-last layout) that reach `part`. For a convolution the spans are
+// formed per event, so the order of additions is fixed by the events.
+// Returns the synaptic operations performed (floats added) that belong to
+// the part: a transposed convolution's per-pixel patch counts in the part
+// holding the first output row the pixel reaches, so the parts' counts add
+// up to the whole's.
 uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
-                      size_t n, float* target, PairScratch scratch);
+                          size_t n, float* target, PairScratch scratch, OutputPart part = {});
 
 // target += the rows of every input element scaled by its real value (the
 // first encoder convolution, whose input is the image itself). Returns the
@@ -60,14 +76,18 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
 // when a step starts; first_leak brings a layer's zeroed membranes there
 // before its first step. Per neuron the operations and their order are those
 // of leaking, adding the events, then firing.
+//
+// On a part of the output (not in dense mode), only the part's membranes
+// are stepped; `fired` then receives the part's spikes (whole-layer indices).
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
                 uint64_t* ops, float* dense_values = nullptr, float* readout_sum = nullptr,
-                float readout_decay = 0.0f);
-void first_leak(const Layer& L, const kernels::KernelTable& K, float tau, float* u);
-// The FireNext of layer L: its leak and bias (and the readout sum, if any).
+                float readout_decay = 0.0f, OutputPart part = {});
+void first_leak(const Layer& L, const kernels::KernelTable& K, float tau, float* u,
+                OutputPart part = {});
+// The FireNext of layer L's part: its leak and bias (and the readout sum, if any).
 kernels::FireNext fire_next(const Layer& L, float tau, float* readout_sum = nullptr,
-                            float readout_decay = 0.0f);
+                            float readout_decay = 0.0f, OutputPart part = {});
 
 // The readout by linearity. The image is tanh(sum_t d^(T-1-t) m_t) with
 // m_t = W * s_t + b the current of the last (non-spiking) layer for the
