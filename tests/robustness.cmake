@@ -4,7 +4,8 @@
 target_sources(fsvae_tests PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/test_bad_inputs.cpp
   ${CMAKE_CURRENT_LIST_DIR}/test_output_failures.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/test_determinism_sessions.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/test_determinism_sessions.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unprivileged.cpp)
 
 if(FSVAE_BUILD_TOOLS)
   add_test(NAME cli.bad_inputs COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli/test_bad_inputs.sh
