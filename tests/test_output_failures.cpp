@@ -203,6 +203,74 @@ TEST_CASE("output: the target appears only when complete, through a temporary be
     CHECK(names_in(dir.path) == std::vector<std::string>{"out.bin"});
 }
 
+namespace {
+
+std::vector<uint8_t> bytes_of(const char* s) { return std::vector<uint8_t>(s, s + std::strlen(s)); }
+
+}  // namespace
+
+TEST_CASE("output: the outputs of one command are committed together or not at all") {
+    TempDir dir;
+    const std::string a = dir.file("a.json"), b = dir.file("b.html"), taken = dir.file("taken.html");
+    {
+        AtomicFileSet set;
+        set.add(a).write("a1", 2);
+        set.add(b).write("b1", 2);
+        CHECK(!std::filesystem::exists(a));  // nothing in place before commit
+        set.commit();
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(read_bytes(b) == bytes_of("b1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html"});
+
+    // The last rename fails (a directory is in the way) after the others
+    // succeeded: they are rolled back, the files they replaced restored.
+    std::filesystem::create_directory(taken);
+    {
+        AtomicFileSet set;
+        set.add(a).write("a2", 2);
+        set.add(b).write("b2", 2);
+        set.add(taken).write("t2", 2);
+        CHECK_THROWS_WITH_AS(set.commit(), (taken + ": cannot write output: " + std::strerror(EISDIR)).c_str(),
+                             Error);
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(read_bytes(b) == bytes_of("b1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
+
+    // A file that did not exist before is removed again.
+    const std::string fresh = dir.file("fresh.json");
+    {
+        AtomicFileSet set;
+        set.add(fresh).write("f", 1);
+        set.add(taken).write("t3", 2);
+        CHECK_THROWS_AS(set.commit(), Error);
+    }
+    CHECK(!std::filesystem::exists(fresh));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
+
+    // A later output that cannot even be started: nothing is renamed.
+    {
+        AtomicFileSet set;
+        set.add(a).write("a4", 2);
+        const std::string missing = dir.file("no/b.html");
+        CHECK_THROWS_WITH_AS(set.add(missing),
+                             (missing + ": cannot write output: " + std::strerror(ENOENT)).c_str(), Error);
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
+
+    // Abandoned without commit, as when an exception unwinds.
+    {
+        AtomicFileSet set;
+        set.add(a).write("a5", 2);
+        set.add(b).write("b5", 2);
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(read_bytes(b) == bytes_of("b1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
+}
+
 TEST_CASE("output: NaN and infinite values become defined pixels") {
     // Converting NaN to a byte is undefined; torch's cast gives 0.
     const float nan = std::numeric_limits<float>::quiet_NaN();
