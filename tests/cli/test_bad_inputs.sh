@@ -162,6 +162,14 @@ if "$FSVAE" profile --model "$tmp/u/strings.fsvae" --count 1 --json "$tmp/u/p3.j
   check_profile "source" "$tmp/u/p3.json" "$tmp/u/p3.html" model.source \
     '\xff\xfeshion-mnist-fsvae.pth via fsvae_export.py' && ok || bad "source"
 else bad "profile of a model with non-UTF-8 strings: exit $? ($(cat "$tmp/err"))"; fi
+# Valid UTF-8 is kept as it is.
+e_acute=$(printf '\303\251')
+mv "$tmp/u/m$ff.fsvae" "$tmp/u/m$e_acute.fsvae"
+if "$FSVAE" profile --model "$tmp/u/m$e_acute.fsvae" --count 1 --json "$tmp/u/p4.json" --report "$tmp/u/p4.html" \
+    > /dev/null 2> "$tmp/err"; then
+  check_profile "UTF-8 path" "$tmp/u/p4.json" "$tmp/u/p4.html" model.file "$tmp/u/m$e_acute.fsvae" && ok \
+    || bad "UTF-8 path"
+else bad "profile with a UTF-8 model path: exit $? ($(cat "$tmp/err"))"; fi
 rm -rf "$tmp/u"
 
 # ---- a command's outputs are committed together ------------------------------
