@@ -3,7 +3,7 @@
 #
 #   fsvae_capi_tests         doctest: every C function and its error paths,
 #                            8 concurrent sessions against serial runs, the
-#                            C++ wrapper; links the SHARED library, so it also
+#                            C++ wrapper, the structs' sizes; links the SHARED library, so it also
 #                            proves the exported symbol set is enough
 #   fsvae_capi_c99           the C header compiled as strict C99 (-Werror) in a
 #                            C program linked to the STATIC library
@@ -13,6 +13,7 @@ set(_capi_tests ${PROJECT_SOURCE_DIR}/tests)
 add_executable(fsvae_capi_tests
   ${_capi_tests}/test_main.cpp
   ${_capi_tests}/test_capi.cpp
+  ${_capi_tests}/test_capi_abi.cpp
   ${_capi_tests}/test_capi_concurrency.cpp
   ${_capi_tests}/test_capi_wrapper.cpp
   ${_capi_tests}/capi/capi_support.cpp)

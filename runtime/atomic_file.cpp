@@ -1,4 +1,4 @@
-// atomic_file.cpp: temp file + fsync + rename(2).
+// atomic_file.cpp: temp file + fsync + rename(2); sets of them with rollback.
 #include "atomic_file.hpp"
 
 #include <fcntl.h>
@@ -45,7 +45,7 @@ void AtomicFile::write(const void* data, size_t size) {
     }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::finish() {
     if (fsync(fd_) != 0) throw Error(path_ + ": cannot write output: " + std::strerror(errno));
     // mkstemp creates 0600; give the file the permissions a plain create would.
     const mode_t mask = umask(0);
@@ -54,15 +54,89 @@ void AtomicFile::commit() {
     const int fd = fd_;
     fd_ = -1;
     if (close(fd) != 0) throw Error(path_ + ": cannot write output: " + std::strerror(errno));
+}
+
+void AtomicFile::rename_into_place() {
     if (rename(tmp_.c_str(), path_.c_str()) != 0)
         throw Error(path_ + ": cannot write output: " + std::strerror(errno));
     committed_ = true;
+}
+
+void AtomicFile::commit() {
+    finish();
+    rename_into_place();
 }
 
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
     AtomicFile f(path);
     f.write(data, size);
     f.commit();
+}
+
+// ---- AtomicFileSet ------------------------------------------------------------
+
+AtomicFileSet::~AtomicFileSet() = default;
+
+AtomicFile& AtomicFileSet::add(std::string path) {
+    Entry e;
+    e.file = std::make_unique<AtomicFile>(std::move(path));
+    entries_.push_back(std::move(e));
+    return *entries_.back().file;
+}
+
+// Keeps the target's current bytes under a second name beside it (same
+// directory, so the rename back cannot cross file systems): a hard link, so
+// the target stays in place; where links are refused, the target moved aside.
+void AtomicFileSet::keep_existing(Entry& e) {
+    const std::string& target = e.file->path();
+    struct stat st;
+    if (lstat(target.c_str(), &st) != 0) return;  // nothing there (or the rename will say why)
+    if (S_ISDIR(st.st_mode)) return;               // the rename fails on it; nothing to keep
+    const std::string backup = e.file->temporary() + ".old";
+    if (link(target.c_str(), backup.c_str()) == 0) {
+        e.backup = backup;
+        return;
+    }
+    if (rename(target.c_str(), backup.c_str()) != 0)
+        throw Error(target + ": cannot write output: cannot keep the existing file while replacing it: " +
+                    std::strerror(errno));
+    e.backup = backup;
+    e.moved = true;
+}
+
+void AtomicFileSet::roll_back() {
+    for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+        const std::string& target = it->file->path();
+        if (it->renamed || it->moved) {
+            if (!it->backup.empty())
+                rename(it->backup.c_str(), target.c_str());
+            else
+                unlink(target.c_str());
+        } else if (!it->backup.empty()) {
+            unlink(it->backup.c_str());
+        }
+        it->backup.clear();
+    }
+}
+
+void AtomicFileSet::commit() {
+    // Everything that can fail before a rename happens first, for every file.
+    for (Entry& e : entries_) e.file->finish();
+    for (size_t i = 0; i < entries_.size(); ++i) {
+        Entry& e = entries_[i];
+        try {
+            // The last rename is the commit point: nothing after it can fail,
+            // so what it replaces need not be kept.
+            if (i + 1 < entries_.size()) keep_existing(e);
+            e.file->rename_into_place();
+            e.renamed = true;
+        } catch (...) {
+            roll_back();
+            throw;
+        }
+    }
+    for (Entry& e : entries_)
+        if (!e.backup.empty()) unlink(e.backup.c_str());
 }
 
 }  // namespace fsvae

@@ -158,6 +158,25 @@ public:
         return total;
     }
 
+    // Passes over n bytes; returns how many there were (fewer only at the
+    // clean end of the data).
+    uint64_t skip(uint64_t n) {
+        if (!gzip_) {
+            const uint64_t got = std::min<uint64_t>(n, src_.size() - pos_);
+            pos_ += got;
+            return got;
+        }
+        std::vector<uint8_t> sink(size_t(std::min<uint64_t>(n, kBuffer)));
+        uint64_t total = 0;
+        while (total < n) {
+            const size_t want = size_t(std::min<uint64_t>(sink.size(), n - total));
+            const size_t got = read(sink.data(), want);
+            total += got;
+            if (got < want) break;
+        }
+        return total;
+    }
+
     // Appends n bytes to out in pieces, so a false size claimed by a header
     // costs no more memory than the data that is really there. Returns how
     // many were appended.
@@ -290,8 +309,14 @@ const char* idx_type_name(uint8_t t) {
     }
 }
 
+// The message for a first image at or past the file's last.
+[[noreturn]] void past_the_end(const std::string& path, uint64_t first, uint64_t n) {
+    fail(path, "offset " + std::to_string(first) + " is past the last image (the file holds " +
+                   std::to_string(n) + ")");
+}
+
 ImageBatch read_idx(const std::string& path, Source& file, bool gzip, ImageBatch batch,
-                    size_t max_images) {
+                    size_t max_images, size_t first) {
     IdxStream in(path, file, gzip);
     uint8_t magic[4];
     const size_t got_magic = in.read(magic, 4);
@@ -334,10 +359,14 @@ ImageBatch read_idx(const std::string& path, Source& file, bool gzip, ImageBatch
                        std::to_string(file.size()) + "-byte gzip file can hold");
     }
 
-    const uint64_t count = max_images ? std::min<uint64_t>(n, max_images) : n;
+    if (first >= n) past_the_end(path, first, n);
+    const uint64_t count = max_images ? std::min<uint64_t>(n - first, max_images) : n - first;
     std::vector<uint8_t> gray;
     const size_t plane = size_t(per);
-    uint64_t read_bytes = 0;
+    uint64_t read_bytes = in.skip(first * per);
+    if (read_bytes < first * per)
+        fail(path, "truncated: " + claim + " but the " + (gzip ? "gzip data holds " : "file holds ") +
+                       std::to_string(read_bytes) + " bytes of pixels");
     for (uint64_t i = 0; i < count; ++i) {
         gray.clear();
         const size_t got = in.append(gray, plane);
@@ -354,7 +383,7 @@ ImageBatch read_idx(const std::string& path, Source& file, bool gzip, ImageBatch
     }
     // Having read everything, make sure nothing follows; for gzip this also
     // reaches the trailer, whose checksum catches corrupted pixels.
-    if (count == n) {
+    if (first + count == n) {
         uint8_t extra;
         if (in.read(&extra, 1) != 0)
             fail(path, claim + " but more data follows them");
@@ -539,7 +568,8 @@ private:
 // numpy itself refuses headers over 10000 bytes by default.
 constexpr uint64_t kMaxNpyHeader = uint64_t(1) << 20;
 
-ImageBatch read_npy(const std::string& path, Source& file, ImageBatch batch, size_t max_images) {
+ImageBatch read_npy(const std::string& path, Source& file, ImageBatch batch, size_t max_images,
+                    size_t first) {
     uint8_t prefix[12] = {};
     if (file.size() < 10) fail(path, "truncated .npy header: " + std::to_string(file.size()) + " bytes");
     file.read(0, prefix, std::min<uint64_t>(file.size(), 12));
@@ -611,15 +641,17 @@ ImageBatch read_npy(const std::string& path, Source& file, ImageBatch batch, siz
         fail(path, "truncated: .npy shape " + shape_text + " needs " + std::to_string(bytes) +
                        " bytes of data but the file holds " + std::to_string(held));
 
-    const uint64_t count = max_images ? std::min<uint64_t>(n, max_images) : n;
+    if (first >= n) past_the_end(path, first, n);
+    const uint64_t count = max_images ? std::min<uint64_t>(n - first, max_images) : n - first;
     const size_t per = size_t(c * h * w);
     batch.data.resize(size_t(count) * per);
     // Little-endian float32, like every supported target.
-    file.read(data_at, batch.data.data(), batch.data.size() * sizeof(float));
+    file.read(data_at + uint64_t(first) * per * sizeof(float), batch.data.data(),
+              batch.data.size() * sizeof(float));
     for (size_t i = 0; i < batch.data.size(); ++i) {
         const float v = batch.data[i];
         if (!std::isfinite(v) || v < -1.0f || v > 1.0f) {
-            const size_t x = i % w, y = i / w % h, ch = i / (w * h) % c, img = i / per;
+            const size_t x = i % w, y = i / w % h, ch = i / (w * h) % c, img = first + i / per;
             char value[32];
             std::snprintf(value, sizeof value, "%g", double(v));
             fail(path, ".npy value at [" + std::to_string(img) + ", " + std::to_string(ch) + ", " +
@@ -633,7 +665,7 @@ ImageBatch read_npy(const std::string& path, Source& file, ImageBatch batch, siz
 
 // Checks the model's side, then reads by the format the first bytes name.
 ImageBatch read_source(const std::string& path, Source& file, size_t channels, size_t height,
-                       size_t width, size_t max_images) {
+                       size_t width, size_t max_images, size_t first) {
     if (file.size() == 0) fail(path, "empty file");
     uint8_t magic[8] = {};
     const size_t seen = size_t(std::min<uint64_t>(file.size(), 8));
@@ -645,13 +677,17 @@ ImageBatch read_source(const std::string& path, Source& file, size_t channels, s
     batch.w = width;
     static const uint8_t kPng[4] = {0x89, 'P', 'N', 'G'};
     static const uint8_t kNpy[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-    if (seen >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return read_idx(path, file, true, batch, max_images);
-    if (seen >= 4 && std::memcmp(magic, kPng, 4) == 0) return read_png(path, file, batch);
-    if (seen >= 6 && std::memcmp(magic, kNpy, 6) == 0) return read_npy(path, file, batch, max_images);
+    if (seen >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        return read_idx(path, file, true, batch, max_images, first);
+    if (seen >= 4 && std::memcmp(magic, kPng, 4) == 0) {
+        if (first > 0) past_the_end(path, first, 1);
+        return read_png(path, file, batch);
+    }
+    if (seen >= 6 && std::memcmp(magic, kNpy, 6) == 0) return read_npy(path, file, batch, max_images, first);
     // An IDX magic is two zero bytes, a type code and a rank.
     if (seen >= 3 && magic[0] == 0 && magic[1] == 0 && (magic[2] == 0x08 || magic[2] == 0x09 ||
                                                          (magic[2] >= 0x0B && magic[2] <= 0x0E)))
-        return read_idx(path, file, false, batch, max_images);
+        return read_idx(path, file, false, batch, max_images, first);
     fail(path, "unknown image format (first bytes " + hex_bytes(magic, seen) +
                    "); expected IDX (plain or gzip), PNG or .npy");
 }
@@ -666,18 +702,18 @@ void check_model_side(const std::string& path, size_t channels, size_t height, s
 }  // namespace
 
 ImageBatch read_images(const std::string& path, size_t channels, size_t height, size_t width,
-                       size_t max_images) {
+                       size_t max_images, size_t first_image) {
     check_model_side(path, channels, height, width);
     FileSource file(path);
-    return read_source(path, file, channels, height, width, max_images);
+    return read_source(path, file, channels, height, width, max_images, first_image);
 }
 
 ImageBatch read_images_from_memory(const void* data, size_t size, const std::string& origin,
                                    size_t channels, size_t height, size_t width,
-                                   size_t max_images) {
+                                   size_t max_images, size_t first_image) {
     check_model_side(origin, channels, height, width);
     MemorySource bytes(origin, data, size);
-    return read_source(origin, bytes, channels, height, width, max_images);
+    return read_source(origin, bytes, channels, height, width, max_images, first_image);
 }
 
 }  // namespace fsvae

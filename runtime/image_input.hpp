@@ -28,15 +28,17 @@ struct ImageBatch {
 // 8-bit images (IDX, PNG) of another size are resized as torchvision's
 // Resize((H, W)) does to a PIL image (Pillow's bilinear resize), then mapped
 // to [-1, 1] as ToTensor + Normalize(0.5, 0.5) do, in float32, bit for bit.
-// max_images (0 = all) caps how many images are read; only those are read.
+// first_image skips that many images of the file (IDX and .npy: any below
+// their count; a PNG holds one, so only 0), and max_images (0 = all the rest)
+// caps how many are read after them; only those are decoded and checked.
 // Sizes in messages are H x W. Throws fsvae::Error ("<path>: <problem>").
 ImageBatch read_images(const std::string& path, size_t channels, size_t height, size_t width,
-                       size_t max_images = 0);
+                       size_t max_images = 0, size_t first_image = 0);
 
 // The same from a file's contents in memory, read only during the call;
 // `origin` stands for the path in messages ("<origin>: <problem>").
 ImageBatch read_images_from_memory(const void* data, size_t size, const std::string& origin,
                                    size_t channels, size_t height, size_t width,
-                                   size_t max_images = 0);
+                                   size_t max_images = 0, size_t first_image = 0);
 
 }  // namespace fsvae

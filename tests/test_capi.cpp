@@ -51,7 +51,7 @@ TEST_CASE("capi: loading from a file, and the model's info") {
     fsvae_model* m = nullptr;
     REQUIRE(fsvae_model_load_file(model_path(), &m) == FSVAE_OK);
     ModelPtr hold(m);
-    fsvae_model_info i{};
+    fsvae_model_info i = FSVAE_MODEL_INFO_INIT;
     REQUIRE(fsvae_model_get_info(m, &i) == FSVAE_OK);
     CHECK(i.time_steps == 16);
     CHECK(i.k == 20);
@@ -98,7 +98,7 @@ TEST_CASE("capi: loading from a caller-owned buffer, without a copy") {
     fsvae_model* m = nullptr;
     REQUIRE(fsvae_model_load_buffer(bytes.data(), bytes.size, &m) == FSVAE_OK);
     ModelPtr hold(m);
-    fsvae_model_info i{};
+    fsvae_model_info i = FSVAE_MODEL_INFO_INIT;
     REQUIRE(fsvae_model_get_info(m, &i) == FSVAE_OK);
     CHECK(i.model_bytes == bytes.size);
 
@@ -151,7 +151,7 @@ TEST_CASE("capi: session creation") {
     CHECK(fsvae_session_create(nullptr, nullptr, &s) == FSVAE_ERROR_INVALID_ARGUMENT);
     CHECK(s == nullptr);
     CHECK(fsvae_session_create(shared_model(), nullptr, nullptr) == FSVAE_ERROR_INVALID_ARGUMENT);
-    fsvae_session_options o{};
+    fsvae_session_options o = FSVAE_SESSION_OPTIONS_INIT;
     o.threads = 0x80000000u;
     CHECK(fsvae_session_create(shared_model(), &o, &s) == FSVAE_ERROR_INVALID_ARGUMENT);
     REQUIRE(fsvae_session_create(shared_model(), nullptr, &s) == FSVAE_OK);  // defaults

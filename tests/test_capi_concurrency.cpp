@@ -34,10 +34,10 @@ struct Result {
 // Everything one session does; returns false (with the message in `error`)
 // on any failure, since doctest's CHECK may not be called off the main thread.
 bool run(const fsvae_model* model, const Work& w, Result& r, std::string& error) {
-    fsvae_model_info I{};
+    fsvae_model_info I = FSVAE_MODEL_INFO_INIT;
     fsvae_model_get_info(model, &I);
     const size_t S = I.image_floats;
-    fsvae_session_options o{};
+    fsvae_session_options o = FSVAE_SESSION_OPTIONS_INIT;
     o.threads = w.threads;
     o.seed = w.seed;
     fsvae_session* raw = nullptr;
@@ -140,7 +140,7 @@ TEST_CASE("capi: concurrent model loads and session churn") {
             const fsvae_status st = i % 2 ? fsvae_model_load_file(model_path(), &m)
                                           : fsvae_model_load_buffer(bytes.data(), bytes.size, &m);
             if (st != FSVAE_OK) return;
-            fsvae_session_options o{};
+            fsvae_session_options o = FSVAE_SESSION_OPTIONS_INIT;
             o.threads = 1;
             o.seed = 5;
             fsvae_session_create(m, &o, &sessions[i]);

@@ -18,6 +18,7 @@
 #include "../runtime/error.hpp"
 #include "../runtime/image_output.hpp"
 #include "support.hpp"
+#include "unprivileged.hpp"
 
 using namespace fsvae;
 using namespace fsvae::test;
@@ -121,7 +122,7 @@ TEST_CASE("output: a full disk (file size limit) fails cleanly and keeps the exi
 TEST_CASE("output: a full disk (64 KiB tmpfs) fails cleanly and keeps the existing file") {
     SmallTmpfs fs;
     if (!fs.mounted) {
-        MESSAGE("skipped: cannot mount a tmpfs here (" << fs.why
+        MESSAGE("SKIPPED: cannot mount a tmpfs here (" << fs.why
                 << "); the file-size-limit test above covers the same path");
         return;
     }
@@ -152,18 +153,29 @@ TEST_CASE("output: destinations that cannot be written") {
     CHECK_THROWS_WITH_AS(write_file_atomic(trailing_slash, "x", 1),
                          (trailing_slash + ": output path names a directory, not a file").c_str(),
                          Error);
-
-    if (geteuid() == 0) {
-        MESSAGE("read-only directory case skipped: root may write anywhere");
-    } else {
-        std::filesystem::create_directory(dir.file("ro"));
-        std::filesystem::permissions(dir.file("ro"), std::filesystem::perms::owner_read |
-                                                         std::filesystem::perms::owner_exec);
-        const std::string ro = dir.file("ro/out.npy");
-        CHECK(write_error(ro) == ro + ": cannot write output: " + std::strerror(EACCES));
-        std::filesystem::permissions(dir.file("ro"), std::filesystem::perms::owner_all);
-    }
     CHECK(names_in(dir.path) == std::vector<std::string>{"file", "taken.npy"});
+}
+
+TEST_CASE("output: a folder the user may not write, as a user without permission") {
+    TempDir dir;
+    let_others_through(dir.path);
+    const std::string ro = dir.file("ro");
+    std::filesystem::create_directory(ro);
+    write_bytes(ro + "/kept.npy", {1, 2, 3});
+    namespace fs = std::filesystem;
+    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                            fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    const std::string fresh = ro + "/out.npy", kept = ro + "/kept.npy";
+    const UnprivilegedRun r = run_unprivileged(ro, W_OK, [&] { return write_error(fresh) + "\n" + write_error(kept); });
+    fs::permissions(ro, fs::perms::owner_all);
+    if (!r.ran) {
+        MESSAGE("SKIPPED: " << r.why);
+        return;
+    }
+    const std::string denied = std::string(": cannot write output: ") + std::strerror(EACCES);
+    CHECK(r.result == fresh + denied + "\n" + kept + denied);
+    CHECK(names_in(ro) == std::vector<std::string>{"kept.npy"});
+    CHECK(read_bytes(kept) == std::vector<uint8_t>{1, 2, 3});
 }
 
 TEST_CASE("output: the target appears only when complete, through a temporary beside it") {
@@ -189,6 +201,74 @@ TEST_CASE("output: the target appears only when complete, through a temporary be
     }  // destroyed without commit, as when an exception unwinds
     CHECK(read_bytes(target) == std::vector<uint8_t>{'a', 'b', 'c'});
     CHECK(names_in(dir.path) == std::vector<std::string>{"out.bin"});
+}
+
+namespace {
+
+std::vector<uint8_t> bytes_of(const char* s) { return std::vector<uint8_t>(s, s + std::strlen(s)); }
+
+}  // namespace
+
+TEST_CASE("output: the outputs of one command are committed together or not at all") {
+    TempDir dir;
+    const std::string a = dir.file("a.json"), b = dir.file("b.html"), taken = dir.file("taken.html");
+    {
+        AtomicFileSet set;
+        set.add(a).write("a1", 2);
+        set.add(b).write("b1", 2);
+        CHECK(!std::filesystem::exists(a));  // nothing in place before commit
+        set.commit();
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(read_bytes(b) == bytes_of("b1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html"});
+
+    // The last rename fails (a directory is in the way) after the others
+    // succeeded: they are rolled back, the files they replaced restored.
+    std::filesystem::create_directory(taken);
+    {
+        AtomicFileSet set;
+        set.add(a).write("a2", 2);
+        set.add(b).write("b2", 2);
+        set.add(taken).write("t2", 2);
+        CHECK_THROWS_WITH_AS(set.commit(), (taken + ": cannot write output: " + std::strerror(EISDIR)).c_str(),
+                             Error);
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(read_bytes(b) == bytes_of("b1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
+
+    // A file that did not exist before is removed again.
+    const std::string fresh = dir.file("fresh.json");
+    {
+        AtomicFileSet set;
+        set.add(fresh).write("f", 1);
+        set.add(taken).write("t3", 2);
+        CHECK_THROWS_AS(set.commit(), Error);
+    }
+    CHECK(!std::filesystem::exists(fresh));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
+
+    // A later output that cannot even be started: nothing is renamed.
+    {
+        AtomicFileSet set;
+        set.add(a).write("a4", 2);
+        const std::string missing = dir.file("no/b.html");
+        CHECK_THROWS_WITH_AS(set.add(missing),
+                             (missing + ": cannot write output: " + std::strerror(ENOENT)).c_str(), Error);
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
+
+    // Abandoned without commit, as when an exception unwinds.
+    {
+        AtomicFileSet set;
+        set.add(a).write("a5", 2);
+        set.add(b).write("b5", 2);
+    }
+    CHECK(read_bytes(a) == bytes_of("a1"));
+    CHECK(read_bytes(b) == bytes_of("b1"));
+    CHECK(names_in(dir.path) == std::vector<std::string>{"a.json", "b.html", "taken.html"});
 }
 
 TEST_CASE("output: NaN and infinite values become defined pixels") {

@@ -1,13 +1,22 @@
-// fsvae_cli.cpp: the `fsvae` command line: generate, reconstruct, bench, info.
+// fsvae_cli.cpp: the `fsvae` command line: generate, reconstruct, profile,
+// bench, info.
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
+
+#include "../include/fsvae/fsvae.h"  // the version macros only
 
 #include "../runtime/engine.hpp"
 #include "../runtime/error.hpp"
@@ -22,11 +31,65 @@ namespace {
 using fsvae::Error;
 
 // The bundled model: next to the sources in a build tree, or under the
-// install prefix.
+// install prefix; the first this user can read. An installed binary may have
+// been built in a tree another user owns and this one cannot search (EACCES):
+// a reason to try the next place, not to stop.
 std::string default_model() {
-    for (const char* p : {FSVAE_SOURCE_MODEL, FSVAE_INSTALLED_MODEL})
-        if (std::filesystem::exists(p)) return p;
-    throw Error(std::string(FSVAE_SOURCE_MODEL) + ": bundled model not found; pass --model FILE");
+    std::string why;
+    for (const char* p : {FSVAE_SOURCE_MODEL, FSVAE_INSTALLED_MODEL}) {
+        std::error_code ec;
+        const std::filesystem::file_status st = std::filesystem::status(p, ec);
+        std::string problem;
+        if (ec)
+            problem = ec.message();
+        else if (!std::filesystem::is_regular_file(st))
+            problem = "not a regular file";
+        else if (access(p, R_OK) != 0)
+            problem = std::strerror(errno);
+        else
+            return p;
+        why += (why.empty() ? "" : "; ") + std::string(p) + ": " + problem;
+    }
+    throw Error("no usable bundled model (" + why + "); pass --model FILE");
+}
+
+// The kernel tables this build and CPU can run, best first: "avx2, sse2, scalar".
+std::string available_isas() {
+    const fsvae::kernels::KernelTable* tables[8];
+    const size_t n = fsvae::kernels::available_kernels(tables, 8);
+    std::string s;
+    for (size_t i = 0; i < n; ++i) s += (i ? ", " : "") + std::string(tables[i]->isa);
+    return s;
+}
+
+// FSVAE_ISA forces a kernel table. The dispatcher falls back to the best one
+// for a name it cannot use; asked for by name on the command line, that is
+// an error, before any work.
+void check_isa() {
+    const char* want = std::getenv("FSVAE_ISA");
+    if (!want || !*want || fsvae::kernels::find_kernels(want)) return;
+    static const char* const known[] = {"scalar", "sse2", "avx2", "avx512", "neon64"};
+    const bool is_known =
+        std::any_of(std::begin(known), std::end(known), [&](const char* k) { return std::strcmp(k, want) == 0; });
+    throw Error("FSVAE_ISA=" + fsvae::printable(want, 40) + ": " +
+                (is_known ? "this build or CPU cannot run it" : "not a kernel instruction set") +
+                " (available: " + available_isas() + ")");
+}
+
+std::string version_text() {
+    check_isa();
+#define FSVAE_CLI_STR2(x) #x
+#define FSVAE_CLI_STR(x) FSVAE_CLI_STR2(x)
+    return std::string("fsvae ") + FSVAE_CLI_STR(FSVAE_VERSION_MAJOR) "." FSVAE_CLI_STR(
+               FSVAE_VERSION_MINOR) "." FSVAE_CLI_STR(FSVAE_VERSION_PATCH) "\nkernels " +
+           fsvae::kernels::select_kernels().isa + " (available: " + available_isas() + ")";
+}
+
+// Image i of a run has sampler index first + i: the range must not wrap.
+void check_index_range(uint64_t first, size_t count) {
+    if (count > 0 && first > std::numeric_limits<uint64_t>::max() - (count - 1))
+        throw Error("--first-index " + std::to_string(first) + " with " + std::to_string(count) +
+                    " images runs past the last sampler index (2^64 - 1)");
 }
 
 std::shared_ptr<const fsvae::Model> load(const std::string& path) {
@@ -56,9 +119,10 @@ void check_output(const std::string& path) {
         throw Error(path + ": unknown output format (use a .png or .npy file name)");
 }
 
-int cmd_generate(const std::string& model_path, size_t count, uint64_t seed, int threads,
-                 const std::string& output) {
+int cmd_generate(const std::string& model_path, size_t count, uint64_t seed, uint64_t first_index,
+                 int threads, const std::string& output) {
     check_output(output);
+    check_index_range(first_index, count);
     auto model = load(model_path);
     const fsvae::ModelInfo& I = model->info();
     if (count * I.image_size() * sizeof(float) > (size_t(1) << 32))
@@ -68,6 +132,7 @@ int cmd_generate(const std::string& model_path, size_t count, uint64_t seed, int
     Progress progress{count};
     fsvae::BatchOptions o;
     o.seed = seed;
+    o.first_index = first_index;
     o.count = count;
     o.threads = threads;
     o.progress = [&](size_t d) { progress(d); };
@@ -81,19 +146,22 @@ int cmd_generate(const std::string& model_path, size_t count, uint64_t seed, int
     return 0;
 }
 
-int cmd_reconstruct(const std::string& model_path, const std::string& input, size_t count,
-                    uint64_t seed, int threads, const std::string& output) {
+int cmd_reconstruct(const std::string& model_path, const std::string& input, size_t offset,
+                    size_t count, uint64_t seed, uint64_t first_index, int threads,
+                    const std::string& output) {
     check_output(output);
     auto model = load(model_path);
     const fsvae::ModelInfo& I = model->info();
     const fsvae::ImageBatch in =
-        fsvae::read_images(input, I.image_channels, I.image_height, I.image_width, count);
+        fsvae::read_images(input, I.image_channels, I.image_height, I.image_width, count, offset);
     const size_t n = in.n;
+    check_index_range(first_index, n);
     fsvae::Engine engine(model);
     std::vector<float> rec(n * I.image_size());
     Progress progress{n};
     fsvae::BatchOptions o;
     o.seed = seed;
+    o.first_index = first_index;
     o.count = n;
     o.threads = threads;
     o.progress = [&](size_t d) { progress(d); };
@@ -131,34 +199,34 @@ int cmd_reconstruct(const std::string& model_path, const std::string& input, siz
     return 0;
 }
 
-int cmd_profile(const std::string& model_path, const std::string& mode, const std::string& input,
-                size_t count, uint64_t seed, int threads, const std::string& json_path,
-                const std::string& report_path, const std::string& energy_table) {
+int cmd_profile(const std::string& model_path, const fsvae::profile::RunInfo& run, size_t count,
+                const std::string& json_path, const std::string& report_path) {
+    if (json_path == report_path) throw Error(json_path + ": given as both --json and --report");
     auto model = load(model_path);
     const fsvae::ModelInfo& I = model->info();
-    fsvae::profile::RunInfo run;
-    run.mode = mode == "reconstruct" ? fsvae::Mode::Reconstruct : fsvae::Mode::Generate;
-    run.seed = seed;
-    run.threads = threads;
-    run.input = input;
-    run.energy_table = energy_table;
+    const uint64_t seed = run.seed;
+    const int threads = run.threads;
+    const std::string& input = run.input;
     fsvae::Engine engine(model);
     fsvae::BatchOptions o;
     o.seed = seed;
+    o.first_index = run.first_index;
     o.threads = threads;
     o.timing = true;
     fsvae::Counters counters;
     std::vector<float> out;
     if (run.mode == fsvae::Mode::Reconstruct) {
         if (input.empty()) throw Error("profile --mode reconstruct needs --input FILE");
-        const fsvae::ImageBatch in =
-            fsvae::read_images(input, I.image_channels, I.image_height, I.image_width, count);
+        const fsvae::ImageBatch in = fsvae::read_images(input, I.image_channels, I.image_height,
+                                                        I.image_width, count, run.offset);
+        check_index_range(run.first_index, in.n);
         o.count = in.n;
         out.resize(in.n * I.image_size());
         Progress progress{o.count};
         o.progress = [&](size_t d) { progress(d); };
         fsvae::reconstruct_batch(engine, o, in.data.data(), out.data(), nullptr, &counters);
     } else {
+        check_index_range(run.first_index, count);
         o.count = count;
         out.resize(count * I.image_size());
         Progress progress{o.count};
@@ -166,11 +234,17 @@ int cmd_profile(const std::string& model_path, const std::string& mode, const st
         fsvae::generate_batch(engine, o, out.data(), nullptr, &counters);
     }
     const nlohmann::ordered_json j = fsvae::profile::to_json(engine, counters, run);
-    const std::string text = j.dump(2) + "\n";
+    // Every string went through json_text; replacing what is not UTF-8 here
+    // too means a slip cannot make dump() throw.
+    const std::string text =
+        j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
     std::string html;
     if (!report_path.empty()) html = fsvae::profile::html_report(j);
-    fsvae::write_file_atomic(json_path, text.data(), text.size());
-    if (!report_path.empty()) fsvae::write_file_atomic(report_path, html.data(), html.size());
+    // Both files or neither: a report that cannot be written takes the JSON back.
+    fsvae::AtomicFileSet outputs;
+    outputs.add(json_path).write(text.data(), text.size());
+    if (!report_path.empty()) outputs.add(report_path).write(html.data(), html.size());
+    outputs.commit();
 
     std::printf("%-22s %12s %14s %14s %9s\n", "layer", "firing rate", "synaptic ops", "dense MACs",
                 "ms");
@@ -225,21 +299,24 @@ int cmd_info(const std::string& model_path) {
     return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
     CLI::App app{"fsvae: event-driven runtime for Fully Spiking Variational Autoencoders"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", version_text, "print the version and the kernels in use");
 
     std::string model_path, output;
-    size_t count = 64;
-    uint64_t seed = 0;
+    size_t count = 64, offset = 0;
+    uint64_t seed = 0, first_index = 0;
     int threads = 0;
+    const char* const first_index_help = "sampler index of the first image: image i uses N + i";
+    const char* const offset_help =
+        "skip the input's first N images (IDX, .npy); the first index follows, unless --first-index";
 
     auto* gen = app.add_subcommand("generate", "sample images from the prior");
     gen->add_option("--model", model_path, "model file (default: the bundled model)");
     gen->add_option("--count", count, "number of images")->check(CLI::Range(size_t(1), size_t(1) << 24));
     gen->add_option("--seed", seed, "random seed");
+    gen->add_option("--first-index", first_index, first_index_help);
     gen->add_option("--threads", threads, "worker threads (0: all cores)")->check(CLI::Range(0, 1024));
     gen->add_option("--output", output, "output file: .png grid or .npy (N, C, H, W) float32")
         ->required();
@@ -249,9 +326,12 @@ int main(int argc, char** argv) {
     rec->add_option("--model", model_path, "model file (default: the bundled model)");
     rec->add_option("--input", input, "IDX (plain or .gz), PNG, or .npy (N, C, H, W) float32 in [-1, 1]")
         ->required();
+    rec->add_option("--offset", offset, offset_help);
     rec->add_option("--count", count, "at most this many images (default: all in the file)")
         ->check(CLI::Range(size_t(1), size_t(1) << 24));
     rec->add_option("--seed", seed, "random seed");
+    rec->add_option("--first-index", first_index,
+                    "sampler index of the first image: image i uses N + i (default: --offset)");
     rec->add_option("--threads", threads, "worker threads (0: all cores)")->check(CLI::Range(0, 1024));
     rec->add_option("--output", output, "output: .png grid of input/reconstruction pairs, or .npy")
         ->required();
@@ -262,9 +342,13 @@ int main(int argc, char** argv) {
     prof->add_option("--mode", mode, "generate or reconstruct")
         ->check(CLI::IsMember({"generate", "reconstruct"}));
     prof->add_option("--input", input, "images to reconstruct (--mode reconstruct)");
+    prof->add_option("--offset", offset, "--mode reconstruct: skip the input's first N images; the "
+                                         "first index follows, unless --first-index");
     prof->add_option("--count", count, "images (generate), or at most this many inputs")
         ->check(CLI::Range(size_t(1), size_t(1) << 24));
     prof->add_option("--seed", seed, "random seed");
+    prof->add_option("--first-index", first_index,
+                     "sampler index of the first image: image i uses N + i (reconstruct: default --offset)");
     prof->add_option("--threads", threads, "worker threads (0: all cores)")->check(CLI::Range(0, 1024));
     prof->add_option("--json", json_path, "profile JSON output")->required();
     prof->add_option("--report", report_path, "HTML report output (heat map and operations chart)");
@@ -292,25 +376,46 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    check_isa();
+    if (*gen) return cmd_generate(model_path, count, seed, first_index, threads, output);
+    if (*rec)
+        return cmd_reconstruct(model_path, input, offset, rec->count("--count") ? count : 0, seed,
+                               rec->count("--first-index") ? first_index : offset, threads, output);
+    if (*prof) {
+        fsvae::profile::RunInfo r;
+        r.mode = mode == "reconstruct" ? fsvae::Mode::Reconstruct : fsvae::Mode::Generate;
+        if (r.mode == fsvae::Mode::Generate && (prof->count("--input") || prof->count("--offset")))
+            throw Error("--input and --offset are for --mode reconstruct");
+        r.seed = seed;
+        r.first_index = prof->count("--first-index") || r.mode == fsvae::Mode::Generate ? first_index : offset;
+        r.threads = threads;
+        r.input = input;
+        r.offset = offset;
+        r.energy_table = energy_table;
+        return cmd_profile(model_path, r, mode == "reconstruct" && !prof->count("--count") ? 0 : count,
+                           json_path, report_path);
+    }
+    if (*info) return cmd_info(model_path);
+    if (*bench)
+        return crossover ? fsvae::bench::crossover(load(model_path), repeat)
+                         : fsvae::bench::run(load(model_path), count, threads, repeat);
+    return 0;
+}
+
+}  // namespace
+
+// No failure ends in an abort: whatever escapes is one line and exit status 1.
+int main(int argc, char** argv) {
     try {
-        if (*gen) return cmd_generate(model_path, count, seed, threads, output);
-        if (*rec)
-            return cmd_reconstruct(model_path, input, rec->count("--count") ? count : 0, seed,
-                                   threads, output);
-        if (*prof)
-            return cmd_profile(model_path, mode, input,
-                               mode == "reconstruct" && !prof->count("--count") ? 0 : count, seed,
-                               threads, json_path, report_path, energy_table);
-        if (*info) return cmd_info(model_path);
-        if (*bench)
-            return crossover ? fsvae::bench::crossover(load(model_path), repeat)
-                             : fsvae::bench::run(load(model_path), count, threads, repeat);
+        return run(argc, argv);
     } catch (const Error& e) {
         std::fprintf(stderr, "fsvae: %s\n", e.what());
-        return 1;
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "fsvae: out of memory\n");
-        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "fsvae: %s\n", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "fsvae: unexpected error\n");
     }
-    return 0;
+    return 1;
 }

@@ -33,10 +33,17 @@ const EnergyTable kEnergyTables[] = {
 struct RunInfo {
     Mode mode = Mode::Generate;
     uint64_t seed = 0;
+    uint64_t first_index = 0;  // sampler index of the first image
     int threads = 0;
-    std::string input;  // reconstruction input file
+    std::string input;         // reconstruction input file
+    uint64_t offset = 0;       // images of the input skipped (reconstruction)
     std::string energy_table = "fp32-45nm";
 };
+
+// Text for the JSON (and so the report): paths and a model's strings may hold
+// any bytes, JSON only UTF-8. Valid UTF-8 is kept; each byte that is not part
+// of a valid sequence becomes the four characters \xNN.
+std::string json_text(const std::string& bytes);
 
 nlohmann::ordered_json to_json(const Engine& engine, const Counters& counters, const RunInfo& run);
 

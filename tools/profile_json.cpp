@@ -1,6 +1,7 @@
 // profile_json.cpp: counters -> the profile JSON. Every figure is derived
 // here from the counters; definitions are in the README.
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -20,7 +21,51 @@ double decimal(float v) {
     return std::strtod(std::string(buf, r.ptr).c_str(), nullptr);
 }
 
+// The length of the valid UTF-8 sequence at s[i], or 0 if none starts there
+// (overlong forms, surrogates and values past U+10FFFF are not valid).
+size_t utf8_sequence(const std::string& s, size_t i) {
+    const auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = at(i);
+    if (c < 0x80) return 1;
+    size_t n;
+    uint32_t v;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, v = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, v = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, v = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size()) return 0;
+    for (size_t k = 1; k < n; ++k) {
+        if ((at(i + k) & 0xc0) != 0x80) return 0;
+        v = v << 6 | (at(i + k) & 0x3fu);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    return n;
+}
+
 }  // namespace
+
+std::string json_text(const std::string& bytes) {
+    std::string out;
+    out.reserve(bytes.size());
+    for (size_t i = 0; i < bytes.size();) {
+        if (const size_t n = utf8_sequence(bytes, i)) {
+            out.append(bytes, i, n);
+            i += n;
+        } else {
+            char buf[5];
+            std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(bytes[i]));
+            out += buf;
+            ++i;
+        }
+    }
+    return out;
+}
 
 nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const RunInfo& run) {
     using json = nlohmann::ordered_json;
@@ -31,9 +76,10 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
     json j;
     j["format"] = "fsvae-profile";
     j["format_version"] = 1;
-    j["model"] = {{"file", model.origin()},
+    j["model"] = {{"file", json_text(model.origin())},
                   {"variant", variant_name(I.variant)},
-                  {"dataset", I.dataset},
+                  {"dataset", json_text(I.dataset)},
+                  {"source", json_text(I.source)},
                   {"time_steps", I.time_steps},
                   {"k", I.k},
                   {"latent_dim", I.latent_dim},
@@ -46,9 +92,11 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
     j["run"] = {{"mode", run.mode == Mode::Generate ? "generate" : "reconstruct"},
                 {"images", c.images},
                 {"seed", run.seed},
+                {"first_index", run.first_index},
                 {"threads", run.threads},
                 {"kernels", engine.kernels().isa},
-                {"input", run.input.empty() ? json(nullptr) : json(run.input)}};
+                {"input", run.input.empty() ? json(nullptr) : json(json_text(run.input))},
+                {"offset", run.mode == Mode::Reconstruct ? json(run.offset) : json(nullptr)}};
 
     json layers = json::array();
     uint64_t neurons = 0, spikes = 0, neuron_steps = 0, ops = 0, macs = 0, events = 0;
@@ -59,7 +107,7 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
         const LayerSpec& s = model.layer(li).spec;
         const LayerCounters& L = c.layers[li];
         json e;
-        e["name"] = s.name;
+        e["name"] = json_text(s.name);
         e["kind"] = layer_kind_name(s.kind);
         e["spiking"] = s.spiking;
         e["neurons"] = s.out.size();

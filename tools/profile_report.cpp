@@ -20,6 +20,7 @@ std::string esc(const std::string& s) {
             case '>': o += "&gt;"; break;
             case '&': o += "&amp;"; break;
             case '"': o += "&quot;"; break;
+            case '\'': o += "&#39;"; break;
             default: o += ch;
         }
     }
@@ -81,7 +82,11 @@ std::string html_report(const nlohmann::ordered_json& p) {
     o << "<h1>FSVAE spike profile: " << esc(model["variant"].get<std::string>()) << " ("
       << esc(model["dataset"].get<std::string>()) << "), " << run["mode"].get<std::string>() << ", "
       << run["images"].get<uint64_t>() << " images</h1>\n";
-    o << "<p class=\"note\">Model " << esc(model["file"].get<std::string>()) << "; T = " << T
+    o << "<p class=\"note\">Model " << esc(model["file"].get<std::string>()) << " (source "
+      << esc(model["source"].get<std::string>()) << ")";
+    if (!run["input"].is_null())
+        o << "; input " << esc(run["input"].get<std::string>()) << " from image " << run["offset"];
+    o << "; T = " << T
       << ", k = " << model["k"] << ", latent " << model["latent_dim"] << "; kernels "
       << esc(run["kernels"].get<std::string>()) << ". Latent spike rate "
       << fmt("%.3f", p["latent"]["rate"].get<double>()) << ", overall firing rate "

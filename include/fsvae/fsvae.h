@@ -19,6 +19,21 @@
  *   (fsvae_last_error()) and, when it was given a valid session, in that
  *   session too (fsvae_session_last_error()).
  *
+ * Versioned structs
+ *   fsvae_model_info and fsvae_session_options begin with struct_size, which
+ *   the caller sets to the size of the struct as its header declares it:
+ *   FSVAE_MODEL_INFO_INIT and FSVAE_SESSION_OPTIONS_INIT do, or
+ *   `x.struct_size = sizeof x`. Later versions only append fields, so the
+ *   size tells the library which fields the caller's struct has:
+ *   - below the first version's size (0 included: a zero-filled struct still
+ *     needs its size) is FSVAE_ERROR_INVALID_ARGUMENT, and nothing is written;
+ *   - larger (a program built against a newer header): the library reads and
+ *     writes only the fields it knows and leaves the bytes after them as they
+ *     are. An option it does not know is not applied, so a program relying on
+ *     a newer option checks fsvae_version() first.
+ *   Between versions the library accepts every size from the first
+ *   version's upward; the 0.1 sizes are those of the structs below.
+ *
  * Images are float C x H x W (channel planes, row-major) in [-1, 1].
  * Image i of a seed depends only on (seed, i): the same bytes for any thread
  * count, batch size, session or call order.
@@ -118,6 +133,7 @@ FSVAE_API fsvae_status fsvae_model_load_buffer(const void* data, size_t size,
 FSVAE_API void fsvae_model_free(fsvae_model* model);
 
 typedef struct fsvae_model_info {
+    size_t struct_size;   /* set by the caller: sizeof(fsvae_model_info) */
     uint32_t time_steps;  /* T: steps per image */
     uint32_t k;           /* neurons per latent variable; one is sampled per step */
     uint32_t latent_dim;  /* latent variables */
@@ -133,13 +149,20 @@ typedef struct fsvae_model_info {
     const char* isa;      /* kernel table in use: "scalar", "sse2", "avx2", "avx512", "neon64" */
 } fsvae_model_info;
 
-/* Fills *out. Thread-safe: any thread, concurrently. */
+/* An fsvae_model_info with its size set and every field zero. */
+#define FSVAE_MODEL_INFO_INIT \
+    { sizeof(fsvae_model_info), 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL }
+
+/* Fills the fields of *out that out->struct_size covers (see "Versioned
+ * structs"; struct_size itself is left as it is). Thread-safe: any thread,
+ * concurrently. */
 FSVAE_API fsvae_status fsvae_model_get_info(const fsvae_model* model, fsvae_model_info* out);
 
 /* ---- sessions --------------------------------------------------------- */
 
-/* Options of a session. A zero-filled struct means the defaults. */
+/* Options of a session: FSVAE_SESSION_OPTIONS_INIT gives the defaults. */
 typedef struct fsvae_session_options {
+    size_t struct_size;  /* set by the caller: sizeof(fsvae_session_options) */
     /* Threads for fsvae_generate() and fsvae_reconstruct() batches:
      * 0 = every core (oneTBB), 1 = the calling thread only, n = up to n.
      * The step-by-step calls always run on the calling thread. */
@@ -148,8 +171,12 @@ typedef struct fsvae_session_options {
     uint64_t seed;
 } fsvae_session_options;
 
-/* Creates a session on `model` (options NULL: defaults) and stores it in
- * *out (NULL on failure). It allocates the session's state once, here;
+/* An fsvae_session_options with its size set and the default options. */
+#define FSVAE_SESSION_OPTIONS_INIT { sizeof(fsvae_session_options), 0, 0 }
+
+/* Creates a session on `model` (options NULL: defaults; else its
+ * struct_size must be set, see "Versioned structs") and stores it in *out
+ * (NULL on failure). It allocates the session's state once, here;
  * later calls do not grow it (beyond batch scratch with threads != 1).
  * Ownership: the caller owns *out (fsvae_session_free()); the session holds
  * a reference to the model. The model handle is only read.
@@ -217,8 +244,10 @@ FSVAE_API fsvae_status fsvae_step(fsvae_session* session);
 FSVAE_API fsvae_status fsvae_steps_done(const fsvae_session* session, uint32_t* out);
 
 /* The image so far (C x H x W floats) into out; FSVAE_ERROR_BAD_STATE with
- * no begin. Ownership: out is the caller's. Thread: session thread. */
-FSVAE_API fsvae_status fsvae_read_image(const fsvae_session* session, float* out,
+ * no begin. The session is not const: before the last step the image is
+ * formed in the session's own buffers (and a failure stores its message).
+ * Ownership: out is the caller's. Thread: session thread. */
+FSVAE_API fsvae_status fsvae_read_image(fsvae_session* session, float* out,
                                         size_t out_floats);
 
 /* ---- sparsity counters ------------------------------------------------ */
@@ -247,8 +276,9 @@ typedef struct fsvae_layer_counters {
  * order). `layers` may be NULL with layer_capacity 0 to learn layer_count
  * alone; otherwise layer_capacity must be at least layer_count.
  * Ownership: caller-owned structs, filled and not retained; the `name`
- * strings in them belong to the model. Thread: session thread. */
-FSVAE_API fsvae_status fsvae_read_counters(const fsvae_session* session,
+ * strings in them belong to the model. The session is not const (a failure
+ * stores its message). Thread: session thread. */
+FSVAE_API fsvae_status fsvae_read_counters(fsvae_session* session,
                                            fsvae_counters* totals,
                                            fsvae_layer_counters* layers,
                                            size_t layer_capacity);

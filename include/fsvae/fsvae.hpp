@@ -123,7 +123,7 @@ public:
 
     // Zeros (and, with exceptions, a throw) for an empty Model.
     ModelInfo info() const {
-        ModelInfo i{};
+        ModelInfo i = FSVAE_MODEL_INFO_INIT;
         if (!detail::check(fsvae_model_get_info(m_, &i))) i = ModelInfo{};
         return i;
     }
@@ -171,7 +171,9 @@ public:
     ~Session() { fsvae_session_free(s_); }
 
     static Status create(const Model& model, const SessionOptions& options, Session& out) {
-        const fsvae_session_options o{options.threads, options.seed};
+        fsvae_session_options o = FSVAE_SESSION_OPTIONS_INIT;
+        o.threads = options.threads;
+        o.seed = options.seed;
         fsvae_session* s = nullptr;
         Status st = detail::check(fsvae_session_create(model.get(), &o, &s));
         if (st) out = Session(s, model.info().image_floats);
@@ -203,11 +205,12 @@ public:
         if (!detail::check(fsvae_steps_done(s_, &n))) n = 0;
         return n;
     }
-    Status read_image(std::span<float> out) const {
+    // Not const: the image is formed in the session's buffers.
+    Status read_image(std::span<float> out) {
         return detail::check(fsvae_read_image(s_, out.data(), out.size()));
     }
 
-    Status counters(Counters& out) const {
+    Status counters(Counters& out) {
         fsvae_counters t{};
         Status s = detail::check(fsvae_read_counters(s_, &t, nullptr, 0));
         if (!s) return s;
@@ -229,12 +232,12 @@ public:
         (void)generate(first_index, count, out);
         return out;
     }
-    std::vector<float> read_image() const {
+    std::vector<float> read_image() {
         std::vector<float> out(image_floats_);
         (void)read_image(std::span<float>(out));
         return out;
     }
-    Counters counters() const {
+    Counters counters() {
         Counters c;
         (void)counters(c);
         return c;

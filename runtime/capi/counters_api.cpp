@@ -7,9 +7,8 @@ using fsvae::capi::fail;
 
 extern "C" {
 
-fsvae_status fsvae_read_counters(const fsvae_session* cs, fsvae_counters* totals,
+fsvae_status fsvae_read_counters(fsvae_session* s, fsvae_counters* totals,
                                  fsvae_layer_counters* layers, size_t capacity) {
-    fsvae_session* s = const_cast<fsvae_session*>(cs);  // for its error message only
     if (!s) return fail(nullptr, FSVAE_ERROR_INVALID_ARGUMENT, "fsvae_read_counters: session is NULL");
     if (!totals)
         return fail(s, FSVAE_ERROR_INVALID_ARGUMENT, "fsvae_read_counters: totals is NULL");

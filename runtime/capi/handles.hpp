@@ -5,6 +5,7 @@
 
 #include <fsvae/fsvae.h>
 
+#include <cstddef>
 #include <memory>
 #include <new>
 #include <string>
@@ -32,6 +33,11 @@ struct fsvae_session {
 };
 
 namespace fsvae::capi {
+
+// The sizes of the versioned structs' first version (0.1): the fields up to
+// and including the last one it had. Fields added later go after them.
+constexpr size_t kModelInfoV1Size = offsetof(fsvae_model_info, isa) + sizeof(const char*);
+constexpr size_t kOptionsV1Size = offsetof(fsvae_session_options, seed) + sizeof(uint64_t);
 
 // Records a failure for the thread and, if given, the session; returns status.
 // Never throws: a message that cannot be stored is replaced by a fixed one.

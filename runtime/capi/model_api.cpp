@@ -58,6 +58,11 @@ void fsvae_model_free(fsvae_model* model) { delete model; }
 fsvae_status fsvae_model_get_info(const fsvae_model* model, fsvae_model_info* out) {
     if (!model || !out)
         return fail(nullptr, FSVAE_ERROR_INVALID_ARGUMENT, "fsvae_model_get_info: model or out is NULL");
+    // Only the fields of the first version are written (fsvae.h, "Versioned structs").
+    if (out->struct_size < fsvae::capi::kModelInfoV1Size)
+        return fail(nullptr, FSVAE_ERROR_INVALID_ARGUMENT,
+                    "fsvae_model_get_info: out->struct_size is below the size of fsvae_model_info 0.1 "
+                    "(set it to sizeof(fsvae_model_info))");
     const fsvae::Model& m = model->engine->model();
     const fsvae::ModelInfo& I = m.info();
     out->time_steps = I.time_steps;

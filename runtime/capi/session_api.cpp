@@ -56,8 +56,13 @@ fsvae_status fsvae_session_create(const fsvae_model* model, const fsvae_session_
     if (!out) return invalid(nullptr, "fsvae_session_create", "out is NULL");
     *out = nullptr;
     if (!model) return invalid(nullptr, "fsvae_session_create", "model is NULL");
-    const fsvae_session_options defaults{};
+    const fsvae_session_options defaults = FSVAE_SESSION_OPTIONS_INIT;
     if (!options) options = &defaults;
+    // Only the fields of the first version are read (fsvae.h, "Versioned structs").
+    if (options->struct_size < fsvae::capi::kOptionsV1Size)
+        return invalid(nullptr, "fsvae_session_create",
+                       "options->struct_size is below the size of fsvae_session_options 0.1 "
+                       "(set it to sizeof(fsvae_session_options))");
     if (options->threads > uint32_t(std::numeric_limits<int>::max()))
         return invalid(nullptr, "fsvae_session_create", "threads is out of range");
     return guarded(nullptr, FSVAE_ERROR_INTERNAL, [&] {
@@ -156,9 +161,7 @@ fsvae_status fsvae_steps_done(const fsvae_session* s, uint32_t* out) {
     return FSVAE_OK;
 }
 
-fsvae_status fsvae_read_image(const fsvae_session* cs, float* out, size_t out_floats) {
-    // The error message is the session's only mutable part a const call may touch.
-    fsvae_session* s = const_cast<fsvae_session*>(cs);
+fsvae_status fsvae_read_image(fsvae_session* s, float* out, size_t out_floats) {
     if (!s) return invalid(nullptr, "fsvae_read_image", "session is NULL");
     if (!out) return invalid(s, "fsvae_read_image", "out is NULL");
     if (out_floats < image_floats(s))

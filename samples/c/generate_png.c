@@ -24,11 +24,11 @@ static int fail(const char* what, fsvae_status s) {
 int main(int argc, char** argv) {
     const char* out_path;
     const char* model_path = FSVAE_SAMPLE_MODEL;
-    fsvae_session_options options = {0};
+    fsvae_session_options options = FSVAE_SESSION_OPTIONS_INIT;
     unsigned long long index = 0;
     fsvae_model* model = NULL;
     fsvae_session* session = NULL;
-    fsvae_model_info info;
+    fsvae_model_info info = FSVAE_MODEL_INFO_INIT;
     fsvae_status s;
     float* image;
     unsigned char* pixels;

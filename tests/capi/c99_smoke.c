@@ -17,8 +17,8 @@ static int fail(const char* what, fsvae_status s) {
 int main(int argc, char** argv) {
     fsvae_model* model = NULL;
     fsvae_session* session = NULL;
-    fsvae_model_info info;
-    fsvae_session_options options;
+    fsvae_model_info info = FSVAE_MODEL_INFO_INIT;
+    fsvae_session_options options = FSVAE_SESSION_OPTIONS_INIT;
     fsvae_counters totals;
     float* stepped;
     float* batch;
@@ -28,7 +28,6 @@ int main(int argc, char** argv) {
     if (argc < 2) return fail("usage: c99_smoke MODEL", FSVAE_ERROR_INVALID_ARGUMENT);
     if ((s = fsvae_model_load_file(argv[1], &model)) != FSVAE_OK) return fail("load", s);
     if ((s = fsvae_model_get_info(model, &info)) != FSVAE_OK) return fail("info", s);
-    memset(&options, 0, sizeof options);
     options.threads = 1;
     options.seed = 7;
     if ((s = fsvae_session_create(model, &options, &session)) != FSVAE_OK) return fail("session", s);

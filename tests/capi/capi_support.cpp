@@ -28,13 +28,13 @@ const fsvae_model* shared_model() {
 }
 
 fsvae_model_info shared_info() {
-    fsvae_model_info i{};
+    fsvae_model_info i = FSVAE_MODEL_INFO_INIT;
     fsvae_model_get_info(shared_model(), &i);
     return i;
 }
 
 SessionPtr make_session(const fsvae_model* model, uint32_t threads, uint64_t seed) {
-    fsvae_session_options o{};
+    fsvae_session_options o = FSVAE_SESSION_OPTIONS_INIT;
     o.threads = threads;
     o.seed = seed;
     fsvae_session* s = nullptr;

@@ -32,12 +32,13 @@ static long long rss_bytes(void) {
 int main(int argc, char** argv) {
     fsvae_model* model = NULL;
     fsvae_session* sessions[SESSIONS];
-    fsvae_session_options one = {1, 0}, all = {0, 0};
-    fsvae_model_info info;
+    fsvae_session_options one = FSVAE_SESSION_OPTIONS_INIT, all = FSVAE_SESSION_OPTIONS_INIT;
+    fsvae_model_info info = FSVAE_MODEL_INFO_INIT;
     long long h0, r0, h1, r1;
     float* images;
     int i;
 
+    one.threads = 1;
     if (argc != 2) {
         fprintf(stderr, "usage: footprint MODEL\n");
         return 2;

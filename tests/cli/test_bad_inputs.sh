@@ -111,6 +111,89 @@ else
   echo "skipped: disk-full case on tmpfs (cannot mount here; needs root with CAP_SYS_ADMIN)"
 fi
 
+# ---- text that is not UTF-8 -------------------------------------------------
+# A path, or a model's dataset and source strings, may hold any bytes; the
+# profile's JSON and HTML stay valid UTF-8 (invalid bytes written as \xNN).
+mkdir "$tmp/u"
+ff=$(printf '\377')
+cp "$MODEL" "$tmp/u/m$ff.fsvae"
+"$FSVAE" generate --model "$MODEL" --count 2 --output "$tmp/u/in$ff.npy" > /dev/null 2>&1
+# The bundled model with its dataset ("fashion-mnist") and the start of its
+# source ("fashion-mnist-fsvae.pth ...") overwritten, same lengths, by bytes
+# that are not UTF-8.
+python3 - "$MODEL" "$tmp/u/strings.fsvae" << 'EOF_PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+b = b.replace(b"\x0d\x00\x00\x00fashion-mnist\x00", b"\x0d\x00\x00\x00fashion-mn\xc3\x28t\x00", 1)
+b = b.replace(b"fashion-mnist-fsvae.pth", b"\xff\xfeshion-mnist-fsvae.pth", 1)
+open(sys.argv[2], "wb").write(b)
+EOF_PY
+# check_profile NAME JSON HTML KEY EXPECTED: both files are UTF-8, the JSON
+# parses and its KEY ("model.file", ...) equals EXPECTED.
+check_profile() {
+  python3 - "$@" << 'EOF_PY'
+import json, sys
+name, jpath, hpath, key, want = sys.argv[1:]
+try:
+    p = json.loads(open(jpath, "rb").read().decode("utf-8"))
+    html = open(hpath, "rb").read().decode("utf-8")
+except Exception as e:
+    sys.exit(f"FAIL: {name}: {e}")
+v = p
+for k in key.split("."):
+    v = v[k]
+if v != want:
+    sys.exit(f"FAIL: {name}: {key} is {v!r}, expected {want!r}")
+if want.replace("<", "&lt;").replace("&", "&amp;") not in html and want not in html:
+    sys.exit(f"FAIL: {name}: the report lacks {want!r}")
+EOF_PY
+}
+if "$FSVAE" profile --model "$tmp/u/m$ff.fsvae" --count 1 --json "$tmp/u/p1.json" --report "$tmp/u/p1.html" \
+    > /dev/null 2> "$tmp/err"; then
+  check_profile "model path" "$tmp/u/p1.json" "$tmp/u/p1.html" model.file "$tmp/u/m\\xff.fsvae" && ok || bad "model path"
+else bad "profile with a non-UTF-8 model path: exit $? ($(cat "$tmp/err"))"; fi
+if "$FSVAE" profile --model "$MODEL" --mode reconstruct --input "$tmp/u/in$ff.npy" --json "$tmp/u/p2.json" \
+    --report "$tmp/u/p2.html" > /dev/null 2> "$tmp/err"; then
+  check_profile "input path" "$tmp/u/p2.json" "$tmp/u/p2.html" run.input "$tmp/u/in\\xff.npy" && ok || bad "input path"
+else bad "profile with a non-UTF-8 input path: exit $? ($(cat "$tmp/err"))"; fi
+if "$FSVAE" profile --model "$tmp/u/strings.fsvae" --count 1 --json "$tmp/u/p3.json" --report "$tmp/u/p3.html" \
+    > /dev/null 2> "$tmp/err"; then
+  check_profile "dataset" "$tmp/u/p3.json" "$tmp/u/p3.html" model.dataset 'fashion-mn\xc3(t' && ok || bad "dataset"
+  check_profile "source" "$tmp/u/p3.json" "$tmp/u/p3.html" model.source \
+    '\xff\xfeshion-mnist-fsvae.pth via fsvae_export.py' && ok || bad "source"
+else bad "profile of a model with non-UTF-8 strings: exit $? ($(cat "$tmp/err"))"; fi
+# Valid UTF-8 is kept as it is.
+e_acute=$(printf '\303\251')
+mv "$tmp/u/m$ff.fsvae" "$tmp/u/m$e_acute.fsvae"
+if "$FSVAE" profile --model "$tmp/u/m$e_acute.fsvae" --count 1 --json "$tmp/u/p4.json" --report "$tmp/u/p4.html" \
+    > /dev/null 2> "$tmp/err"; then
+  check_profile "UTF-8 path" "$tmp/u/p4.json" "$tmp/u/p4.html" model.file "$tmp/u/m$e_acute.fsvae" && ok \
+    || bad "UTF-8 path"
+else bad "profile with a UTF-8 model path: exit $? ($(cat "$tmp/err"))"; fi
+rm -rf "$tmp/u"
+
+# ---- a command's outputs are committed together ------------------------------
+# The report cannot be written: no JSON either, and an existing one unchanged.
+expect "report in a missing directory" "fsvae: $tmp/no/r.html: cannot write output: No such file or directory" \
+  "$FSVAE" profile --model "$MODEL" --count 1 --json "$tmp/p.json" --report "$tmp/no/r.html"
+[ ! -e "$tmp/p.json" ] && ok || bad "report in a missing directory: the JSON was written"
+printf 'keep me' > "$tmp/p.json"
+expect "report in a missing directory, JSON there" \
+  "fsvae: $tmp/no/r.html: cannot write output: No such file or directory" \
+  "$FSVAE" profile --model "$MODEL" --count 1 --json "$tmp/p.json" --report "$tmp/no/r.html"
+[ "$(cat "$tmp/p.json")" = "keep me" ] && ok || bad "report in a missing directory: the JSON was replaced"
+# The report's rename fails (a directory is in the way) after the JSON's
+# succeeded: the JSON is put back.
+mkdir "$tmp/r.html"
+expect "report onto a directory" "fsvae: $tmp/r.html: cannot write output: Is a directory" \
+  "$FSVAE" profile --model "$MODEL" --count 1 --json "$tmp/p.json" --report "$tmp/r.html"
+[ "$(cat "$tmp/p.json")" = "keep me" ] && ok || bad "report onto a directory: the JSON was replaced"
+rm "$tmp/p.json"
+expect "report onto a directory, no JSON before" "fsvae: $tmp/r.html: cannot write output: Is a directory" \
+  "$FSVAE" profile --model "$MODEL" --count 1 --json "$tmp/p.json" --report "$tmp/r.html"
+[ ! -e "$tmp/p.json" ] && ok || bad "report onto a directory: the JSON was left"
+rmdir "$tmp/r.html"
+
 [ ! -e "$tmp/o.npy" ] && ok || bad "an error left an output file"
 ls -A "$tmp" | grep -q '\.tmp-' && bad "temporary file left behind" || ok
 

@@ -65,6 +65,80 @@ grep -q "over 1 images" "$tmp/rp.out" && ok || bad "png input is one image"
 "$FSVAE" reconstruct --model "$MODEL" --input "$tmp/a.npy" --output "$tmp/rn.npy" > "$tmp/rn.out" || bad "reconstruct from npy"
 grep -q "over 8 images" "$tmp/rn.out" && ok || bad "npy input holds 8 images"
 
+# --version: the project version (CMakeLists.txt's) and the kernel table in use.
+src=$(cd "$(dirname "$0")/../.." && pwd)
+want_version=$(grep -oE 'project\(fsvae VERSION [0-9.]+' "$src/CMakeLists.txt" | grep -oE '[0-9.]+$')
+"$FSVAE" --version > "$tmp/version" 2>&1 || bad "--version exit status"
+[ "$(head -1 "$tmp/version")" = "fsvae $want_version" ] && ok || bad "--version: '$(cat "$tmp/version")', expected fsvae $want_version"
+grep -qE "^kernels (avx512|avx2|sse2|neon64|scalar) \(available: .*scalar\)$" "$tmp/version" && ok \
+  || bad "--version lacks the kernels: $(cat "$tmp/version")"
+FSVAE_ISA=scalar "$FSVAE" --version | grep -q "^kernels scalar " && ok || bad "--version ignores FSVAE_ISA"
+
+# imgs FILE TOTAL FROM COUNT: the bytes of images FROM .. FROM+COUNT-1 of a
+# .npy holding TOTAL 32x32 images (4096 bytes each, after the header).
+imgs() { tail -c $(($2 * 4096)) "$1" | tail -c +$(($3 * 4096 + 1)) | head -c $(($4 * 4096)); }
+# --first-index: image i is sampler index N + i, so any image can be made alone.
+"$FSVAE" generate --model "$MODEL" --count 3 --seed 5 --first-index 5 --output "$tmp/f.npy" > /dev/null \
+  || bad "generate --first-index"
+head -c 128 "$tmp/f.npy" | grep -q "'shape': (3, 1, 32, 32)" && ok || bad "--first-index npy shape"
+cmp -s <(imgs "$tmp/a.npy" 8 5 3) <(imgs "$tmp/f.npy" 3 0 3) && ok \
+  || bad "generate --first-index 5 --count 3 differs from images 5..7 of --count 8"
+expect_error "first index overflows" "first-index" \
+  "$FSVAE" generate --model "$MODEL" --count 2 --first-index 18446744073709551615 --output "$tmp/x.npy"
+# --offset: a slice of a multi-image input; its first index follows the
+# images' position in the file unless --first-index says otherwise.
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/a.npy" --output "$tmp/ra.npy" > /dev/null || bad "reconstruct all 8"
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/a.npy" --offset 5 --count 3 --output "$tmp/ro.npy" \
+  > "$tmp/ro.out" || bad "reconstruct --offset"
+grep -q "over 3 images" "$tmp/ro.out" && ok || bad "--offset 5 --count 3 reads 3 images: $(cat "$tmp/ro.out")"
+cmp -s <(imgs "$tmp/ra.npy" 8 5 3) <(imgs "$tmp/ro.npy" 3 0 3) && ok \
+  || bad "reconstruct --offset 5 --count 3 differs from images 5..7 of the whole file"
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/a.npy" --offset 5 --count 3 --first-index 5 \
+  --output "$tmp/ro5.npy" > /dev/null || bad "reconstruct --offset --first-index"
+cmp -s "$tmp/ro.npy" "$tmp/ro5.npy" && ok || bad "--offset 5 does not imply --first-index 5"
+# f.npy holds exactly images 5..7 of a.npy: from index 5 they reconstruct alike.
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/f.npy" --first-index 5 --output "$tmp/rf.npy" > /dev/null \
+  || bad "reconstruct --first-index"
+cmp -s "$tmp/ro.npy" "$tmp/rf.npy" && ok || bad "reconstruct --first-index 5 of images 5..7 differs"
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/f.npy" --output "$tmp/rf0.npy" > /dev/null || bad "reconstruct f.npy"
+cmp -s "$tmp/rf.npy" "$tmp/rf0.npy" && bad "reconstruct ignores --first-index" || ok
+"$FSVAE" reconstruct --model "$MODEL" --input "$IDX" --offset 9990 --output "$tmp/ri.npy" > "$tmp/ri.out" \
+  || bad "reconstruct --offset on IDX"
+grep -q "over 10 images" "$tmp/ri.out" && ok || bad "--offset 9990 of 10000 IDX images: $(cat "$tmp/ri.out")"
+gzip -dc "$IDX" > "$tmp/plain-idx3-ubyte"
+"$FSVAE" reconstruct --model "$MODEL" --input "$tmp/plain-idx3-ubyte" --offset 9990 --output "$tmp/rpi.npy" \
+  > /dev/null || bad "reconstruct --offset on plain IDX"
+cmp -s "$tmp/ri.npy" "$tmp/rpi.npy" && ok || bad "--offset 9990: plain and gzip IDX differ"
+"$FSVAE" reconstruct --model "$MODEL" --input "$IDX" --count 8 --output "$tmp/ri8.npy" > /dev/null || bad "IDX 8"
+"$FSVAE" reconstruct --model "$MODEL" --input "$IDX" --offset 5 --count 3 --output "$tmp/ri53.npy" > /dev/null \
+  || bad "IDX --offset 5 --count 3"
+cmp -s <(imgs "$tmp/ri8.npy" 8 5 3) <(imgs "$tmp/ri53.npy" 3 0 3) && ok \
+  || bad "IDX --offset 5 --count 3 differs from images 5..7 of --count 8"
+"$FSVAE" profile --model "$MODEL" --mode reconstruct --input "$tmp/a.npy" --offset 5 --count 3 \
+  --json "$tmp/po.json" > /dev/null || bad "profile --offset"
+tr -d ' \n' < "$tmp/po.json" | grep -q '"images":3,"seed":0,"first_index":5,.*"offset":5}' && ok \
+  || bad "profile --offset 5 --count 3: run is $(tr -d ' \n' < "$tmp/po.json" | grep -oE '"run":\{[^}]*\}')"
+expect_error "offset past the end" "a.npy: offset 8 is past the last image \(the file holds 8\)" \
+  "$FSVAE" reconstruct --model "$MODEL" --input "$tmp/a.npy" --offset 8 --output "$tmp/x.npy"
+expect_error "offset in a PNG" "g.png: offset 1 is past the last image \(the file holds 1\)" \
+  "$FSVAE" reconstruct --model "$MODEL" --input "$tmp/g.png" --offset 1 --output "$tmp/x.npy"
+expect_error "profile --input when generating" "fsvae: --input and --offset are for --mode reconstruct" \
+  "$FSVAE" profile --model "$MODEL" --input "$tmp/a.npy" --json "$tmp/x.json"
+expect_error "profile --offset when generating" "fsvae: --input and --offset are for --mode reconstruct" \
+  "$FSVAE" profile --model "$MODEL" --offset 2 --json "$tmp/x.json"
+
+# A bad FSVAE_ISA is an error for every subcommand, not a silent fallback.
+case $(uname -m) in aarch64|arm64) missing_isa=avx2 ;; *) missing_isa=neon64 ;; esac
+for isa in bogus "$missing_isa"; do
+  for cmd in "generate --output $tmp/x.npy" "reconstruct --input $tmp/a.npy --output $tmp/x.npy" \
+      "profile --json $tmp/x.json" "bench --count 1 --repeat 1" "info"; do
+    # shellcheck disable=SC2086
+    expect_error "FSVAE_ISA=$isa ${cmd%% *}" "^fsvae: FSVAE_ISA=$isa: .*\(available: .*scalar\)$" \
+      env FSVAE_ISA=$isa "$FSVAE" $cmd --model "$MODEL"
+  done
+done
+expect_error "FSVAE_ISA=bogus --version" "^fsvae: FSVAE_ISA=bogus: " env FSVAE_ISA=bogus "$FSVAE" --version
+
 # Errors.
 expect_error "missing model" "fsvae: $tmp/none.fsvae: cannot open model file" \
   "$FSVAE" generate --model "$tmp/none.fsvae" --output "$tmp/x.png"
