@@ -35,10 +35,8 @@ FASHION_MNIST_TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-
 
 
 def default_checkpoint() -> Path:
-    """The bundled checkpoint: models/ of the shared tree, inside the checkout or beside it."""
-    candidates = [REPO / "shared" / "models" / CHECKPOINT_NAME,
-                  REPO.parent / "shared" / "models" / CHECKPOINT_NAME]
-    return next((p for p in candidates if p.exists()), candidates[-1])
+    """The bundled checkpoint, committed in the checkout (models/README.md)."""
+    return REPO / "models" / CHECKPOINT_NAME
 
 
 class Trace:
