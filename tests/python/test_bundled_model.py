@@ -1,11 +1,11 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The committed files made from the committed checkpoint are what the tools
 make of it: samples/fashion-mnist.fsvae is byte for byte the exporter's output
 for models/fashion-mnist-fsvae.pth, the checkpoint's sha256 is the one
 models/README.md states, and the golden vectors name that same hash.
 scripts/adopt_checkpoint.sh keeps all of them in step.
 
-    python3 tests/python/test_bundled_model.py
+    /usr/bin/python3 tests/python/test_bundled_model.py
 """
 
 import hashlib

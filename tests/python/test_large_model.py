@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The command line on an FSVAELarge model (64x64 RGB): `fsvae info`,
 `generate` and `reconstruct` from 3-channel .npy and PNG input, against the
 PyTorch reference's golden vectors. The model and the golden files are made
@@ -6,7 +6,7 @@ at build time by tools/reference/make_large_model.py, with the runtime's own
 seeded choices (make_golden.py --choices runtime), so `--seed S` must
 reproduce them.
 
-    python3 tests/python/test_large_model.py PATH/TO/fsvae LARGE_DIR
+    /usr/bin/python3 tests/python/test_large_model.py PATH/TO/fsvae LARGE_DIR
 """
 
 import json

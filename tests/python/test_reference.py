@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Checks of the PyTorch reference (tools/reference/fsvae_ref.py).
 
-    python3 tests/python/test_reference.py [--checkpoint PATH]
+    /usr/bin/python3 tests/python/test_reference.py [--checkpoint PATH]
 """
 
 import sys

@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Write the golden vectors tests/golden/{generate,reconstruct}.json from the reference.
 
-    python3 tools/reference/make_golden.py [--checkpoint PATH] [--out DIR]
+    /usr/bin/python3 tools/reference/make_golden.py [--checkpoint PATH] [--out DIR]
         [--choices torch|runtime] [--seed S]
 
 generate.json: four images from the prior. reconstruct.json: the first four

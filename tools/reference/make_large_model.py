@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Make a small FSVAELarge test model (64x64 RGB), export it and record its golden vectors.
 
-    python3 tools/reference/make_large_model.py --out DIR
+    /usr/bin/python3 tools/reference/make_large_model.py --out DIR
 
 No trained FSVAELarge checkpoint is bundled (a CelebA or CIFAR-10 one is tens
 of megabytes), so the tests make one: a state_dict in exactly the published

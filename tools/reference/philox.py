@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """The runtime's sampler choices, reproduced in Python (see runtime/sampler.cpp).
 
 For latent c of image i at step t: x = word c % 4 of Philox4x32-10 with
@@ -5,7 +6,7 @@ key (seed low 32, seed high 32) and counter (i low 32, i high 32, t, c // 4);
 r = floor(x * k / 2^32). With these choices injected, the reference computes
 exactly what `fsvae generate --seed S` / `fsvae reconstruct --seed S` compute.
 
-    python3 tools/reference/philox.py [--out tests/golden/philox.json]
+    /usr/bin/python3 tools/reference/philox.py [--out tests/golden/philox.json]
 
 writes the choices of a few (seed, index, k, latent_dim) cases for
 tests/test_sampler.cpp to compare with the runtime's, value for value.

@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Per-layer firing rates of the reference: spikes / (neurons * T * N), as JSON.
 
-    python3 tools/reference/rates.py --mode generate|reconstruct --count N --seed S
+    /usr/bin/python3 tools/reference/rates.py --mode generate|reconstruct --count N --seed S
         [--sampler torch|runtime] [--checkpoint PATH] [--images IDX3.gz] [--batch B]
 
 generate: N images from the prior (stepped sampler, torch.Generator seeded
