@@ -3,9 +3,9 @@
 
     /usr/bin/python3 tools/reference/make_large_model.py --out DIR
 
-No trained FSVAELarge checkpoint is bundled (a CelebA or CIFAR-10 one is tens
-of megabytes), so the tests make one: a state_dict in exactly the published
-format, with T = 16, k = 20 and a latent of 32 (the published code's
+No trained FSVAELarge checkpoint is bundled (one with the published latent of
+128 is over 20 MB), so the build makes one for the tests: a state_dict in
+exactly the published format, with T = 16, k = 20 and a latent of 32 (the published code's
 latent_dim is a setting; 32 keeps the file small and makes the prior and
 posterior widths 2C and 4C differ from the 256 and 512 they have at C = 128).
 Weights are random with a fixed seed (PyTorch's default uniform bounds);
@@ -13,7 +13,7 @@ tdBN running statistics are then calibrated on real images, layer by layer in
 dataflow order: running_mean and running_var are each channel's pre-activation
 mean and variance over the calibration batch, bn.weight is drawn near 1, and
 bn.bias is chosen (a per-channel spread around one offset found by bisection)
-so that the layer's firing rate lands on a target in 0.12..0.3. The prior and
+so that the layer's firing rate lands near a target in 0.15..0.3. The prior and
 posterior feed on their own samples, so each of their layers is calibrated on
 a run of the stepped sampler with the layers below already calibrated, twice
 over. The image layer (no tdBN) is scaled so that its pre-tanh readout has
