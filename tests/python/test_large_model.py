@@ -127,6 +127,26 @@ class LargeModel(unittest.TestCase):
         with Image.open(pairs) as f:
             self.assertEqual(f.mode, "RGB")
 
+    def test_gray_inputs_become_three_equal_planes(self):
+        # A gray PNG or an IDX file given to an RGB model is converted as PIL's
+        # convert("RGB") does: the gray plane three times, before the resize.
+        seed = golden("reconstruct")["images"][0]["seed"]
+        gray = load_idx_images(FASHION_MNIST_TEST_IMAGES, 0, 1)[0]
+        png_in, npy_in = self.tmp / "gray.png", self.tmp / "gray.npy"
+        Image.fromarray(gray, mode="L").save(png_in)
+        with Image.open(png_in) as f:
+            rgb = np.asarray(f.convert("RGB").resize((64, 64), Image.BILINEAR))
+        x = rgb.transpose(2, 0, 1)[None].astype(np.float32) / np.float32(255)
+        np.save(npy_in, np.float32(2) * x - np.float32(1))
+        outs = {}
+        for name, src in (("png", png_in), ("idx", FASHION_MNIST_TEST_IMAGES), ("npy", npy_in)):
+            outs[name] = self.tmp / f"gray-{name}.npy"
+            self.fsvae("reconstruct", "--input", src, "--count", 1, "--seed", seed, "--output", outs[name])
+        want = np.load(outs["npy"])
+        self.assertEqual(want.shape, (1, 3, 64, 64))
+        for name in ("png", "idx"):
+            self.assertTrue(np.array_equal(np.load(outs[name]).view(np.uint32), want.view(np.uint32)), name)
+
     def test_profile_rates_match_the_reference(self):
         g = golden("generate")
         n, seed = len(g["images"]), g["images"][0]["seed"]
