@@ -102,13 +102,13 @@ TEST_CASE("parity: reconstruction matches the PyTorch reference on the real chec
     check_parity(bundled_model(), source_path("tests/golden/reconstruct.json"), Mode::Reconstruct);
 }
 
-TEST_CASE("parity: FSVAELarge generation matches the PyTorch reference (64x64 RGB, latent 32)") {
+TEST_CASE("parity: FSVAELarge generation matches the PyTorch reference (64x64 RGB)") {
     REQUIRE(large_model()->info().variant == Variant::FSVAELarge);
     REQUIRE(large_model()->info().image_channels == 3);
     check_parity(large_model(), large_path("generate.json"), Mode::Generate);
 }
 
-TEST_CASE("parity: FSVAELarge reconstruction matches the PyTorch reference (64x64 RGB, latent 32)") {
+TEST_CASE("parity: FSVAELarge reconstruction matches the PyTorch reference (64x64 RGB)") {
     check_parity(large_model(), large_path("reconstruct.json"), Mode::Reconstruct);
 }
 
@@ -126,7 +126,8 @@ TEST_CASE("sampler: seeded draws equal the choices tools/reference/philox.py com
             for (uint32_t t = 0; t < g.T; ++t) {
                 drawn.choices(t, r.data());
                 for (uint32_t c = 0; c < g.C; ++c) {
-                    INFO(std::string(file), " seed ", gi.seed, " image ", gi.index, " step ", t, " latent ", c);
+                    INFO(std::string(file), " seed ", gi.seed, " image ", gi.index, " step ", t,
+                         " latent ", c);
                     REQUIRE(r[c] == gi.choices[size_t(t) * g.C + c]);
                     ++compared;
                 }
