@@ -36,6 +36,12 @@ public:
     // The schema version this runtime reads.
     static constexpr uint32_t kSchemaVersion = 1;
 
+    // Limits checked at load (model.cpp says what each one guarantees).
+    static constexpr uint32_t kMaxTimeSteps = 4096;
+    static constexpr uint32_t kMaxK = 4096;
+    static constexpr uint32_t kMaxLatent = 65536;
+    static constexpr float kMaxMagnitude = 1e12f;  // |weight|, |bias|
+
     // Reads and validates a model file. Throws fsvae::Error naming the file.
     static std::shared_ptr<const Model> load_file(const std::string& path);
 

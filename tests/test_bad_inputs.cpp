@@ -78,6 +78,23 @@ TEST_CASE("bad model: metadata out of range") {
         CHECK(load_error(e.to_bytes()) == "tau 1.500000 is outside [0, 1]");
     }
     {
+        // Accepted before: the readout sum grew as 400^t, overflowed, and
+        // `fsvae generate` wrote NaN images and exited 0.
+        auto e = editable_bundled_model();
+        e.readout_decay = 400.0f;
+        CHECK(load_error(e.to_bytes()) == "readout_decay 400.000000 is outside [0, 1]");
+        e.readout_decay = -0.5f;
+        CHECK(load_error(e.to_bytes()) == "readout_decay -0.500000 is outside [0, 1]");
+    }
+    {
+        // A neuron at rest (u = 0) must not fire.
+        auto e = editable_bundled_model();
+        e.vth = 0.0f;
+        CHECK(load_error(e.to_bytes()) == "vth 0.000000 is not positive");
+        e.vth = -1.0f;
+        CHECK(load_error(e.to_bytes()) == "vth -1.000000 is not positive");
+    }
+    {
         auto e = editable_bundled_model();
         e.variant = 7;
         CHECK(load_error(e.to_bytes()) == "unknown model variant 7");
@@ -101,7 +118,7 @@ TEST_CASE("bad model: finite weights too large for the step loop to sum") {
     e.readout_decay = 0.0f;
     for (float& w : e.layer("final_layer.1").weight) w = 3e38f;
     CHECK(load_error(e.to_bytes()) ==
-          "layer \"final_layer.1\": weight 0 is 3e+38, beyond the +-1e20 within which no sum of "
+          "layer \"final_layer.1\": weight 0 is 3e+38, beyond the +-1e12 within which no sum of "
           "the step loop can overflow");
     e = editable_bundled_model();
     e.layer("prior.layers.0").bias[3] = -2e20f;
