@@ -82,6 +82,17 @@ uint64_t fan_in(const LayerSpec& s) {
     return taps * s.in.c;
 }
 
+// The one size check of load_file and from_buffer, before any byte is read.
+static_assert(Model::kMaxBytes == FLATBUFFERS_MAX_BUFFER_SIZE - 1,
+              "FlatBuffers' Verifier requires a size below FLATBUFFERS_MAX_BUFFER_SIZE");
+void check_size(const std::string& origin, const char* what, uint64_t size) {
+    if (size <= Model::kMaxBytes) return;
+    if (size > (uint64_t(1) << 31))
+        fail(origin, std::string(what) + " is larger than 2 GiB, the FlatBuffers limit");
+    fail(origin, std::string(what) + " is " + std::to_string(size) +
+                     " bytes, over the FlatBuffers limit of " + std::to_string(Model::kMaxBytes));
+}
+
 std::string number(float v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", double(v));
@@ -100,8 +111,7 @@ std::shared_ptr<const Model> Model::load_file(const std::string& path) {
     const std::streamoff end = in.tellg();
     if (end < 0) fail(path, "cannot read model file");
     if (end == 0) fail(path, "model file is empty");
-    if (uint64_t(end) > (uint64_t(1) << 31))
-        fail(path, "model file is larger than 2 GiB, the FlatBuffers limit");
+    check_size(path, "model file", uint64_t(end));
     std::shared_ptr<Model> m(new Model());
     m->owned_.resize(size_t(end));
     in.seekg(0);
@@ -116,6 +126,7 @@ std::shared_ptr<const Model> Model::load_file(const std::string& path) {
 std::shared_ptr<const Model> Model::from_buffer(const void* data, size_t size,
                                                 const std::string& origin) {
     if (data == nullptr || size == 0) fail(origin, "model buffer is empty");
+    check_size(origin, "model buffer", size);
     // Weights and fields are read in place as floats and 32-bit integers.
     if (reinterpret_cast<uintptr_t>(data) % alignof(uint32_t) != 0)
         fail(origin, "model buffer is not 4-byte aligned; FlatBuffers reads it in place");

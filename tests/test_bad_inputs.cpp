@@ -1,7 +1,8 @@
 // Bad inputs the other suites do not cover (see docs/robustness.md for the
 // whole table): model paths that are not readable files, metadata out of
-// range, buffers the loader cannot use in place, images too large to
-// decode, and the in-memory image reader agreeing with the file reader.
+// range, buffers the loader cannot use in place or too large to verify,
+// images too large to decode, and the in-memory image reader agreeing with
+// the file reader.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -133,6 +134,30 @@ TEST_CASE("bad model: a caller's buffer must be aligned for in-place use") {
                          "buf: model buffer is not 4-byte aligned; FlatBuffers reads it in place",
                          Error);
     CHECK_THROWS_WITH_AS(Model::from_buffer(nullptr, 10, "buf"), "buf: model buffer is empty", Error);
+}
+
+TEST_CASE("bad model: a buffer or file over the FlatBuffers limit is refused before it is read") {
+    // FlatBuffers' Verifier requires a size below 2^31 - 1 (an assertion, so
+    // a release build would go on). The size is checked before any byte is
+    // read: the real model's bytes stand for a buffer claimed to be larger.
+    const auto bytes = read_bytes(FSVAE_TEST_MODEL);
+    CHECK(Model::kMaxBytes == 2147483646u);
+    CHECK_THROWS_WITH_AS(Model::from_buffer(bytes.data(), size_t(Model::kMaxBytes) + 1, "buf"),
+                         "buf: model buffer is 2147483647 bytes, over the FlatBuffers limit of "
+                         "2147483646",
+                         Error);
+    CHECK_THROWS_WITH_AS(Model::from_buffer(bytes.data(), size_t(1) << 32, "buf"),
+                         "buf: model buffer is larger than 2 GiB, the FlatBuffers limit", Error);
+    // Files of exactly 2^31 and 2^31 - 1 bytes (sparse: no disk used). The
+    // first was accepted before, and read into 2 GiB of memory.
+    TempDir dir;
+    for (uint64_t size : {uint64_t(1) << 31, (uint64_t(1) << 31) - 1}) {
+        const std::string path = dir.file("big.fsvae");
+        write_bytes(path, bytes);
+        REQUIRE(truncate(path.c_str(), off_t(size)) == 0);
+        CHECK(load_error(path) == path + ": model file is " + std::to_string(size) +
+                                      " bytes, over the FlatBuffers limit of 2147483646");
+    }
 }
 
 TEST_CASE("bad image: too large to decode, unreadable, or not a file") {
