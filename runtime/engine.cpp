@@ -8,10 +8,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
+#include "error.hpp"
 #include "propagate.hpp"
 
 namespace fsvae {
@@ -260,6 +264,7 @@ void Workspace::sample(size_t last, uint32_t t) {
     z_.clear();
     uint8_t* zrow = z_train_.data() + size_t(t) * I.latent_dim;
     for (uint32_t c = 0; c < I.latent_dim; ++c) {
+        assert(r_[c] < I.k);  // check_inputs and ChoiceSource's own checks
         const uint8_t bit = mask_[size_t(c) * I.k + r_[c]];
         zrow[c] = bit;
         if (bit) z_.push_back(c);
@@ -281,6 +286,7 @@ void Workspace::sample_lazy(size_t layer, uint32_t t, const uint32_t* events, si
     std::vector<uint32_t>& per_step = lazy_spikes_;
     std::fill(per_step.begin(), per_step.end(), 0u);
     for (uint32_t c = 0; c < I.latent_dim; ++c) {
+        assert(r_[c] < I.k);
         const bool bit = lazy_.fires(c * I.k + r_[c], t, K_, I.tau, I.vth, &C.synaptic_ops,
                                      per_step.data());
         zrow[c] = bit;
@@ -395,7 +401,32 @@ void Workspace::posterior_step(uint32_t t) {
     sample(T.posterior[2], t);
 }
 
+void Workspace::check_inputs(Mode mode, const ChoiceSource& choices, const float* image) const {
+    // What the step loop takes from the caller, checked before it starts: the
+    // sampler indexes the sampled layer with c * k + r (r < the source's k),
+    // fills latent_dim choices a step, and reads T steps of injected ones;
+    // the overflow bound (model.cpp) holds for image values in [-1, 1].
+    const ModelInfo& I = model_.info();
+    if (choices.k() != I.k || choices.latent_dim() != I.latent_dim)
+        throw Error("sampler choices are for k " + std::to_string(choices.k()) + " and " +
+                    std::to_string(choices.latent_dim()) + " latents; the model has k " +
+                    std::to_string(I.k) + " and " + std::to_string(I.latent_dim) + " latents");
+    const size_t injected = choices.injected_steps();
+    if (injected != 0 && injected < I.time_steps)
+        throw Error("injected sampler choices hold " + std::to_string(injected) +
+                    " steps; the model runs " + std::to_string(I.time_steps));
+    if (mode != Mode::Reconstruct) return;
+    for (size_t i = 0; i < I.image_size(); ++i)
+        if (!(image[i] >= -1.0f && image[i] <= 1.0f)) {  // NaN fails both
+            char v[32];
+            std::snprintf(v, sizeof v, "%g", double(image[i]));
+            throw Error("image to reconstruct: value " + std::to_string(i) + " is " + v +
+                        "; values must be within [-1, 1]");
+        }
+}
+
 void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image) {
+    check_inputs(mode, choices, image);
     if (mode == Mode::Reconstruct && !sized_for_reconstruct_) size_scratch(mode);
     reset();
     mode_ = mode;

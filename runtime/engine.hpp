@@ -110,6 +110,9 @@ public:
     // T steps have run), read_image() at any point for the image so far
     // (tanh of the readout accumulated up to the last step run).
     // `image` is required for Mode::Reconstruct and ignored otherwise.
+    // begin(), generate() and reconstruct() throw fsvae::Error, before
+    // anything runs, for choices made for another k or latent count,
+    // injected choices shorter than T steps, or image values outside [-1, 1].
     void begin(Mode mode, const ChoiceSource& choices, const float* image = nullptr);
     bool step();
     uint32_t steps_done() const { return t_; }
@@ -141,6 +144,7 @@ private:
     };
 
     void reset();
+    void check_inputs(Mode mode, const ChoiceSource& choices, const float* image) const;
     // Sizes the scratch for the layers of `mode` (the first reconstruction
     // allocates the encoder's).
     void size_scratch(Mode mode);

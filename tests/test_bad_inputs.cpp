@@ -1,13 +1,14 @@
 // Bad inputs the other suites do not cover (see docs/robustness.md for the
 // whole table): model paths that are not readable files, metadata out of
 // range, buffers the loader cannot use in place or too large to verify,
-// images too large to decode, and the in-memory image reader agreeing with
-// the file reader.
+// images a caller hands a workspace, images too large to decode, and the
+// in-memory image reader agreeing with the file reader.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -158,6 +159,29 @@ TEST_CASE("bad model: a buffer or file over the FlatBuffers limit is refused bef
         CHECK(load_error(path) == path + ": model file is " + std::to_string(size) +
                                       " bytes, over the FlatBuffers limit of 2147483646");
     }
+}
+
+TEST_CASE("bad image: a workspace refuses to reconstruct values outside [-1, 1]") {
+    // The image readers give values in [-1, 1]; a caller's own array must be
+    // too, or the bound on the step loop's sums (model.cpp) does not hold.
+    // Accepted before.
+    auto model = bundled_model();
+    const Engine engine(model);
+    Workspace ws(engine);
+    const ModelInfo& I = model->info();
+    std::vector<float> image(I.image_size(), 0.5f), out(I.image_size());
+    const ChoiceSource choices(1, 0, I.k, I.latent_dim);
+    image[3] = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(ws.reconstruct(image.data(), choices, out.data()),
+                         "image to reconstruct: value 3 is nan; values must be within [-1, 1]",
+                         Error);
+    image[3] = 1.5f;
+    CHECK_THROWS_WITH_AS(ws.reconstruct(image.data(), choices, out.data()),
+                         "image to reconstruct: value 3 is 1.5; values must be within [-1, 1]",
+                         Error);
+    image[3] = -1.0f;
+    ws.reconstruct(image.data(), choices, out.data());
+    for (float x : out) CHECK(std::isfinite(x));
 }
 
 TEST_CASE("bad image: too large to decode, unreadable, or not a file") {

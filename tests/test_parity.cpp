@@ -50,7 +50,7 @@ void check_parity(const std::string& golden_file, Mode mode) {
             const GoldenImage& gi = g.images[i];
             INFO(golden_file, " image ", i, " kernels ", std::string(table->isa),
                  dense ? " dense" : traced ? " traced" : " lazy");
-            ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices.data());
+            ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices);
             std::vector<float> out(I.image_size());
             ImageTrace trace;
             if (mode == Mode::Generate) {
