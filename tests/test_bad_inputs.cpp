@@ -1,8 +1,8 @@
 // Bad inputs the other suites do not cover (see docs/robustness.md for the
 // whole table): model paths that are not readable files, metadata out of
 // range, buffers the loader cannot use in place or too large to verify,
-// images a caller hands a workspace, images too large to decode, and the
-// in-memory image reader agreeing with the file reader.
+// event lists out of order, images too large to decode, and the in-memory
+// image reader agreeing with the file reader.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -15,6 +15,7 @@
 
 #include "../runtime/error.hpp"
 #include "../runtime/image_input.hpp"
+#include "../runtime/propagate.hpp"
 #include "support.hpp"
 
 using namespace fsvae;
@@ -182,6 +183,39 @@ TEST_CASE("bad image: a workspace refuses to reconstruct values outside [-1, 1]"
     image[3] = -1.0f;
     ws.reconstruct(image.data(), choices, out.data());
     for (float x : out) CHECK(std::isfinite(x));
+}
+
+TEST_CASE("bad events: propagate_events refuses events that are not strictly increasing") {
+    // The spans and patches of one step are sized for each input pixel once
+    // (max_pairs, max_patch_floats): an event list out of order, or with an
+    // index twice, would start a pixel's patch again past the scratch.
+    // Accepted before.
+    auto model = bundled_model();
+    const kernels::KernelTable& K = kernels::scalar_kernels();
+    const Layer& L = model->layer(model->topology().decoder[0]);  // a transposed convolution
+    const LayerSpec& s = L.spec;
+    std::vector<uint32_t> dst(max_pairs(s, false)), src(dst.size()), len(dst.size()), chan(s.in.c);
+    std::vector<float> scale(dst.size()), patch(max_patch_floats(s)), target(s.out.size());
+    const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
+    const std::vector<uint32_t> unsorted = {0, 300, 5}, twice = {2, 7, 7},
+                                beyond = {3, uint32_t(s.in.size())};
+    CHECK_THROWS_WITH_AS(propagate_events(L, K, unsorted.data(), unsorted.size(), target.data(), sc),
+                         "layer \"decoder.0\": event 2 (input 5) does not follow event 1 (input "
+                         "300); events must be strictly increasing",
+                         Error);
+    CHECK_THROWS_WITH_AS(propagate_events(L, K, twice.data(), twice.size(), target.data(), sc),
+                         "layer \"decoder.0\": event 2 (input 7) does not follow event 1 (input "
+                         "7); events must be strictly increasing",
+                         Error);
+    CHECK_THROWS_WITH_AS(propagate_events(L, K, beyond.data(), beyond.size(), target.data(), sc),
+                         "layer \"decoder.0\": event 1 (input 1024) is past the layer's 1024 inputs",
+                         Error);
+    std::vector<float> values(s.in.size() + 1);  // + 1: what the unchecked version wrote
+    CHECK_THROWS_AS(propagate_dense(L, K, beyond.data(), beyond.size(), target.data(), sc,
+                                    values.data()),
+                    Error);
+    const std::vector<uint32_t> sorted = {0, 5, 300};
+    CHECK(propagate_events(L, K, sorted.data(), sorted.size(), target.data(), sc) > 0);
 }
 
 TEST_CASE("bad image: too large to decode, unreadable, or not a file") {
