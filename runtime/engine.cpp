@@ -15,6 +15,7 @@
 #include <cstring>
 #include <string>
 
+#include "../kernels/tanh.hpp"
 #include "error.hpp"
 #include "propagate.hpp"
 
@@ -458,7 +459,7 @@ void Workspace::read_image(float* out) const {
                       spike_sum_weight_, acc_.data(), readout_scratch_.data());
     const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
     for (size_t p = 0; p < HW; ++p)
-        for (size_t c = 0; c < C; ++c) out[c * HW + p] = std::tanh(acc_[p * C + c]);
+        for (size_t c = 0; c < C; ++c) out[c * HW + p] = kernels::portable_tanh(acc_[p * C + c]);
 }
 
 void Workspace::read_trace(ImageTrace* trace) const {
