@@ -31,22 +31,19 @@ std::string shape_str(const Shape3& s) {
     return o.str();
 }
 
-// Bounds that keep every size computation far from overflow and any
-// allocation the file could request reasonable.
-constexpr uint32_t kMaxTimeSteps = Model::kMaxTimeSteps;
-constexpr uint32_t kMaxK = Model::kMaxK;
-constexpr uint32_t kMaxLatent = Model::kMaxLatent;
+// Model::kMaxTimeSteps, kMaxK and kMaxLatent keep every size computation far
+// from overflow and any allocation the file could request reasonable.
 
 // The most terms one neuron's input sums in one step: posterior.layers.0
 // takes [x_lat ; z], 2 x latent_dim inputs; convolutions take at most
 // 9 x 256 (encoder.4 of FSVAELarge), transposed ones 4 x 512 (decoder.0),
 // the image layer 9 x 32. Checked per layer below, so that the bound on
 // kMaxMagnitude holds for any architecture this loader accepts.
-constexpr uint64_t kMaxFanIn = 2 * uint64_t(kMaxLatent);
+constexpr uint64_t kMaxFanIn = 2 * uint64_t(Model::kMaxLatent);
 
 // No sum of the step loop can overflow, by construction. With the limits
-// checked here (|w|, |b| <= M = kMaxMagnitude, tau and readout_decay in
-// [0, 1], T <= kMaxTimeSteps, fan-in <= F = kMaxFanIn) and the inputs
+// checked here (|w|, |b| <= M = Model::kMaxMagnitude, tau and readout_decay in
+// [0, 1], T <= Model::kMaxTimeSteps, fan-in <= F = kMaxFanIn) and the inputs
 // Workspace::begin checks (image values in [-1, 1]; spikes are 0 or 1):
 //  - Every float the step loop forms is a tree of additions whose leaves
 //    are weights, biases, products w * x with |x| <= 1 (|fl(w x)| <= M), or
@@ -67,9 +64,10 @@ constexpr uint64_t kMaxFanIn = 2 * uint64_t(kMaxLatent);
 //    most M T (1 + u): |acc| <= 289 x 4096 x M (1 + u)^290 = 1.2e6 M.
 // With M = 1e12 the largest, 4.24e34, is 8,000 times below FLT_MAX
 // (3.4e38), so no sum reaches infinity, and no inf - inf or 0 * inf makes a
-// NaN image. Trained weights are O(1) (tdBN folded in: at most about 1e3).
-constexpr float kMaxMagnitude = Model::kMaxMagnitude;
-static_assert(kMaxMagnitude == 1e12f && kMaxTimeSteps == 4096 && kMaxFanIn == 131072,
+// NaN image. Trained weights are O(1) (the bundled model, tdBN folded in:
+// |w| <= 0.48, |b| <= 1.3).
+static_assert(Model::kMaxMagnitude == 1e12f && Model::kMaxTimeSteps == 4096 &&
+                  kMaxFanIn == 131072,
               "the derivation above is for these limits: redo it");
 
 // Input terms one output of layer s sums per step (see kMaxFanIn).
