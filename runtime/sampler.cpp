@@ -35,6 +35,8 @@ ChoiceSource::ChoiceSource(uint64_t seed, uint64_t image_index, uint32_t k, uint
       n_injected_(injected.size()) {
     // Choices from outside are checked here, once: the sampler indexes the
     // sampled layer's spikes with c * k + r and trusts r < k.
+    if (k == 0 || latent_dim == 0)
+        throw Error("sampler choices need k and latent_dim of at least 1");
     if (injected.size() % latent_dim != 0)
         throw Error("injected sampler choices: " + std::to_string(injected.size()) +
                     " values are not whole steps of " + std::to_string(latent_dim) + " latents");

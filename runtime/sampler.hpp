@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -19,8 +20,8 @@ public:
     // With `injected` non-empty, choices are read from it (steps x C values
     // in 0..k-1, row t then latent c; not copied: it must outlive the
     // source); otherwise drawn from the generator. Throws fsvae::Error if an
-    // injected value is k or more, or the values are not whole steps.
-    // latent_dim and k must be at least 1.
+    // injected value is k or more, the values are not whole steps, or k or
+    // latent_dim is 0.
     ChoiceSource(uint64_t seed, uint64_t image_index, uint32_t k, uint32_t latent_dim,
                  std::span<const uint16_t> injected = {});
     // A placeholder (seed 0, image 0, k 1, one latent), to be assigned over.

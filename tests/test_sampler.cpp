@@ -91,6 +91,8 @@ TEST_CASE("sampler: injected choices must be below k and whole steps") {
     CHECK_THROWS_WITH_AS(ChoiceSource(0, 0, 20, 3, inj),
                          "injected sampler choices: 7 values are not whole steps of 3 latents",
                          fsvae::Error);
+    CHECK_THROWS_WITH_AS(ChoiceSource(0, 0, 20, 0),
+                         "sampler choices need k and latent_dim of at least 1", fsvae::Error);
 }
 
 TEST_CASE("sampler: a workspace refuses choices made for another model") {
