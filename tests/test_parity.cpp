@@ -46,7 +46,7 @@ void check_parity(const std::shared_ptr<const Model>& model, const std::string& 
             const GoldenImage& gi = g.images[i];
             INFO(golden_file, " image ", i, " kernels ", std::string(table->isa),
                  dense ? " dense" : "");
-            ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices.data());
+            ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices);
             std::vector<float> out(I.image_size());
             ImageTrace trace;
             if (mode == Mode::Generate) {
