@@ -1,7 +1,7 @@
 // Parity with the published model: the runtime, given the sampler choices the
 // PyTorch reference made, must reproduce its latent train exactly, its spike
 // counts per layer and step (up to membranes within float rounding of Vth,
-// at most 0.1% of spikes), and its images to 1e-4 where the spikes match.
+// at most 0.1% of spikes), and its images to 3e-6 where the spikes match.
 // Run on every kernel table the host supports, and in the dense mode, for the
 // bundled FSVAE and for an FSVAELarge (64x64 RGB, latent 32) made at build time.
 #include <doctest/doctest.h>
@@ -16,7 +16,11 @@ using namespace fsvae::test;
 
 namespace {
 
-constexpr double kImageTolerance = 1e-4;
+// The largest pixel difference measured is 1.42e-6 (the bundled model's
+// reconstructions, every kernel table; 8.0e-7 on the FSVAELarge): the
+// reference and the runtime sum the readout in different orders. About
+// twice that, so a change of summation order passes and a wrong term does not.
+constexpr double kImageTolerance = 3e-6;
 constexpr double kSpikeBudget = 1e-3;  // of all reference spikes
 
 void check_parity(const std::shared_ptr<const Model>& model, const std::string& golden_file,
