@@ -9,7 +9,12 @@ if(NOT FSVAE_BUILD_PYTHON)
   return()
 endif()
 
-# The interpreter the package is for (setup.py passes its own).
+# The interpreter the package is for: setup.py passes its own; otherwise the
+# system one the other Python tests use (tests/CMakeLists.txt), which holds
+# Debian's numpy, pytest and dask.
+if(NOT Python3_EXECUTABLE AND FSVAE_SYSTEM_PYTHON)
+  set(Python3_EXECUTABLE ${FSVAE_SYSTEM_PYTHON})
+endif()
 set(PYBIND11_FINDPYTHON ON)
 find_package(Python3 REQUIRED COMPONENTS Interpreter Development.Module)
 find_package(pybind11 CONFIG REQUIRED)
@@ -65,3 +70,17 @@ set(FSVAE_PYTHON_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/python3/dist-packages
     CACHE PATH "Where `cmake --install` puts the fsvae package (relative: under the prefix)")
 install(DIRECTORY ${_pkg} DESTINATION ${FSVAE_PYTHON_INSTALL_DIR} COMPONENT python
         PATTERN "__pycache__" EXCLUDE)
+
+# The package's tests (tests/python/test_package*.py, pytest), run on the
+# staged package; the install test pip-installs it into a fresh venv.
+if(FSVAE_BUILD_TESTS AND FSVAE_BUILD_TOOLS)
+  foreach(t package package_interrupt package_dask package_install)
+    add_test(NAME python.${t}
+             COMMAND ${Python3_EXECUTABLE} -m pytest -q -p no:cacheprovider
+                     ${PROJECT_SOURCE_DIR}/tests/python/test_${t}.py)
+    set_tests_properties(python.${t} PROPERTIES
+      WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
+      ENVIRONMENT "PYTHONPATH=${FSVAE_PYTHON_STAGE};FSVAE_CLI=$<TARGET_FILE:fsvae>;FSVAE_BUILD_DIR=${PROJECT_BINARY_DIR}"
+      TIMEOUT 300)
+  endforeach()
+endif()
