@@ -1,8 +1,8 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Images/s of the Python package against the C API (the `fsvae` command
 line's own timing), and of fsvae.dask on LocalClusters of 1 and 2 workers.
 
-    python3 samples/python/bench.py [--count 4096] [--cli build/fsvae]
+    /usr/bin/python3 samples/python/bench.py [--count 4096] [--cli build/fsvae]
 
 Each front end generates images 0 .. count-1 of seeds 0, 1 and 2 (the best
 of the three counts) with one runtime thread per process, so the figures

@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Generate many images on a dask cluster into one .npy file, with a progress bar.
 
-    python3 samples/python/generate_npy.py images.npy [--count 100000] [--workers 2]
+    /usr/bin/python3 samples/python/generate_npy.py images.npy [--count 100000] [--workers 2]
         [--chunk 1024] [--seed 0] [--scheduler ADDRESS]
 
 Starts a LocalCluster of --workers processes on loopback (or joins the
