@@ -16,6 +16,7 @@ add_executable(fsvae_capi_tests
   ${_capi_tests}/test_capi_abi.cpp
   ${_capi_tests}/test_capi_concurrency.cpp
   ${_capi_tests}/test_capi_wrapper.cpp
+  ${_capi_tests}/test_capi_latents.cpp
   ${_capi_tests}/capi/capi_support.cpp)
 target_compile_options(fsvae_capi_tests PRIVATE ${FSVAE_WARNINGS})
 target_compile_definitions(fsvae_capi_tests PRIVATE

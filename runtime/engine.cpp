@@ -299,6 +299,19 @@ void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* tr
     if (trace) read_trace(trace);
 }
 
+void Workspace::decode(const uint8_t* z, float* out, ImageTrace* trace) {
+    const ModelInfo& I = engine_.model().info();
+    begin(Mode::Generate, ChoiceSource(0, 0, I.k, I.latent_dim));
+    s_.given_z = z;
+    struct Reset {
+        ImageState& s;
+        ~Reset() { s.given_z = nullptr; }
+    } reset{s_};
+    run_all();
+    read_image(out);
+    if (trace) read_trace(trace);
+}
+
 void Workspace::reconstruct(const float* image, const ChoiceSource& choices, float* out,
                             ImageTrace* trace) {
     begin(Mode::Reconstruct, choices, image);
@@ -361,6 +374,15 @@ void generate_batch(const Engine& engine, const BatchOptions& o, float* out,
     run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i) {
         const ChoiceSource choices(o.seed, o.first_index + i, I.k, I.latent_dim);
         ws.generate(choices, out + i * I.image_size(), traces ? &(*traces)[i] : nullptr);
+    });
+}
+
+void decode_batch(const Engine& engine, const BatchOptions& o, const uint8_t* z, float* out,
+                  std::vector<ImageTrace>* traces, Counters* counters) {
+    const ModelInfo& I = engine.model().info();
+    const size_t zn = size_t(I.time_steps) * I.latent_dim;
+    run_batch(engine, o, traces, counters, [&](Workspace& ws, size_t i) {
+        ws.decode(z + i * zn, out + i * I.image_size(), traces ? &(*traces)[i] : nullptr);
     });
 }
 

@@ -114,6 +114,11 @@ public:
     // Generates one image into out (C x H x W, values in [-1, 1]).
     void generate(const ChoiceSource& choices, float* out, ImageTrace* trace = nullptr);
 
+    // Decodes a given latent train z (T x latent_dim of 0/1, [t * C + c])
+    // into out: generation with z_t taken from z instead of sampled (the
+    // prior still runs, and is counted, but no longer decides z).
+    void decode(const uint8_t* z, float* out, ImageTrace* trace = nullptr);
+
     // Reconstructs `image` (C x H x W in [-1, 1]) into out.
     void reconstruct(const float* image, const ChoiceSource& choices, float* out,
                      ImageTrace* trace = nullptr);
@@ -131,6 +136,8 @@ public:
     uint32_t steps_done() const { return t_; }
     void read_image(float* out);
     void read_trace(ImageTrace* trace) const;
+    // The latent train so far, [t * C + c] (steps not run yet are 0).
+    const std::vector<uint8_t>& z_train() const { return s_.z_train; }
 
     // Counters of everything run on this workspace since the last clear.
     const Counters& counters() const { return s_.counters; }
@@ -180,6 +187,11 @@ struct BatchOptions {
 // if given, the sum of every image's counters (timed if options.timing).
 void generate_batch(const Engine& engine, const BatchOptions& options, float* out,
                     std::vector<ImageTrace>* traces = nullptr, Counters* counters = nullptr);
+
+// Decodes options.count latent trains z (count x T x latent_dim) into out;
+// options.seed and first_index are not used.
+void decode_batch(const Engine& engine, const BatchOptions& options, const uint8_t* z, float* out,
+                  std::vector<ImageTrace>* traces = nullptr, Counters* counters = nullptr);
 
 // Reconstructs options.count images from images (count x C x H x W).
 void reconstruct_batch(const Engine& engine, const BatchOptions& options, const float* images,

@@ -55,6 +55,9 @@ struct ImageState {
 
     // Sampler: this image's choices and the sampled layer's spike mask.
     ChoiceSource choices;
+    // Decoding given latent trains: z_t is read from here ([t * C + c], 0/1)
+    // instead of sampled; null when sampling.
+    const uint8_t* given_z = nullptr;
     std::vector<uint32_t> r;
     std::vector<uint8_t> mask;
 

@@ -21,8 +21,9 @@ void SamplerOp::step(ImageState& s, uint32_t t) const {
     uint32_t nz = 0;
     uint8_t* zrow = s.z_train.data() + size_t(t) * I.latent_dim;
     for (uint32_t c = 0; c < I.latent_dim; ++c) {
-        assert(s.r[c] < I.k);  // Workspace::check_inputs and ChoiceSource's own checks
-        const uint8_t bit = s.mask[size_t(c) * I.k + s.r[c]];
+        assert(s.given_z || s.r[c] < I.k);  // Workspace::check_inputs and ChoiceSource's own checks
+        const uint8_t bit = s.given_z ? s.given_z[size_t(t) * I.latent_dim + c]
+                                      : s.mask[size_t(c) * I.k + s.r[c]];
         zrow[c] = bit;
         if (bit) z[nz++] = c;
     }

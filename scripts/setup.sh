@@ -21,6 +21,10 @@ PACKAGES=(
   python3 python3-torch python3-numpy python3-pil python3-flatbuffers libopenblas0-pthread
   # real images for reconstruction
   dataset-fashion-mnist
+  # the Python package (python/): its bindings, pip install into a venv, its
+  # tests and the dask front end
+  pybind11-dev python3-dev python3-venv python3-setuptools python3-wheel python3-pytest
+  python3-dask python3-distributed python3-tqdm
 )
 
 # clang with its libFuzzer and sanitizer runtimes: scripts/hardening.sh
@@ -38,5 +42,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
 
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DFSVAE_BUILD_PYTHON=ON > /dev/null
 cmake --build "$BUILD_DIR"

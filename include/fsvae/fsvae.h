@@ -219,6 +219,17 @@ FSVAE_API fsvae_status fsvae_reconstruct(fsvae_session* session, uint64_t first_
                                          size_t images_floats, float* out,
                                          size_t out_floats);
 
+/* Decodes `count` given latent trains into images: z holds count x T x
+ * latent_dim bytes, each 0 or 1 (image i's z_t[c] at [(i * T + t) *
+ * latent_dim + c]), out count x C x H x W floats. It is generation with each
+ * step's z taken from z instead of sampled, so decoding the trains an image
+ * sampled gives that image; the seed is not used. Any other byte value is
+ * FSVAE_ERROR_INVALID_ARGUMENT and nothing is written. Counters count the
+ * prior too (it still runs). Ownership: both buffers are the caller's.
+ * Thread: as fsvae_generate(). */
+FSVAE_API fsvae_status fsvae_decode(fsvae_session* session, size_t count, const uint8_t* z,
+                                    size_t z_bytes, float* out, size_t out_floats);
+
 /* Step by step, on the calling thread: begin, then fsvae_step() once per
  * time step, fsvae_read_image() at any point for the image so far (it
  * sharpens as steps accumulate; after T steps it equals what
@@ -249,6 +260,13 @@ FSVAE_API fsvae_status fsvae_steps_done(const fsvae_session* session, uint32_t* 
  * Ownership: out is the caller's. Thread: session thread. */
 FSVAE_API fsvae_status fsvae_read_image(fsvae_session* session, float* out,
                                         size_t out_floats);
+
+/* The latent train of the step-by-step image: T x latent_dim bytes, 0 or 1
+ * (z_t[c] at [t * latent_dim + c]); the steps not run yet are 0. After T
+ * steps, fsvae_decode() of it gives the image. FSVAE_ERROR_BAD_STATE with
+ * no begin. Ownership: out is the caller's. Thread: session thread. */
+FSVAE_API fsvae_status fsvae_read_latents(fsvae_session* session, uint8_t* out,
+                                          size_t out_bytes);
 
 /* ---- sparsity counters ------------------------------------------------ */
 

@@ -1,6 +1,7 @@
 // session_api.cpp: sessions: creation, batches (serial on the session's own
 // workspace, or oneTBB through generate_batch / reconstruct_batch), and the
 // step-by-step run.
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -142,6 +143,32 @@ fsvae_status fsvae_reconstruct(fsvae_session* s, uint64_t first, size_t count, c
     });
 }
 
+fsvae_status fsvae_decode(fsvae_session* s, size_t count, const uint8_t* z, size_t z_bytes,
+                          float* out, size_t out_floats) {
+    if (!s) return invalid(nullptr, "fsvae_decode", "session is NULL");
+    if (count == 0) return FSVAE_OK;
+    if (!z || !out) return invalid(s, "fsvae_decode", "z or out is NULL");
+    if (const char* e = batch_size_error(s, 0, count, out_floats)) return invalid(s, "fsvae_decode", e);
+    const fsvae::ModelInfo& I = s->engine->model().info();
+    const size_t zn = size_t(I.time_steps) * I.latent_dim;
+    if (count > std::numeric_limits<size_t>::max() / zn || z_bytes < count * zn)
+        return invalid(s, "fsvae_decode", "z holds fewer bytes than count x T x latent_dim");
+    for (size_t i = 0; i < count * zn; ++i)
+        if (z[i] > 1) return invalid(s, "fsvae_decode", "z holds a byte other than 0 and 1");
+    return guarded(s, FSVAE_ERROR_INTERNAL, [&] {
+        s->begun = false;
+        const size_t S = image_floats(s);
+        if (s->threads == 1) {
+            for (size_t i = 0; i < count; ++i) s->ws.decode(z + i * zn, out + i * S);
+        } else {
+            fsvae::Counters c;
+            fsvae::decode_batch(*s->engine, batch_options(s, 0, count), z, out, nullptr, &c);
+            s->batch.merge(c);
+        }
+        return FSVAE_OK;
+    });
+}
+
 fsvae_status fsvae_begin_generate(fsvae_session* s, uint64_t index) {
     if (!s) return invalid(nullptr, "fsvae_begin_generate", "session is NULL");
     return guarded(s, FSVAE_ERROR_INTERNAL, [&] {
@@ -189,6 +216,20 @@ fsvae_status fsvae_read_image(fsvae_session* s, float* out, size_t out_floats) {
         return fail(s, FSVAE_ERROR_BAD_STATE, "fsvae_read_image: no fsvae_begin_generate or "
                                               "fsvae_begin_reconstruct since the session's last batch");
     s->ws.read_image(out);
+    return FSVAE_OK;
+}
+
+fsvae_status fsvae_read_latents(fsvae_session* s, uint8_t* out, size_t out_bytes) {
+    if (!s) return invalid(nullptr, "fsvae_read_latents", "session is NULL");
+    if (!out) return invalid(s, "fsvae_read_latents", "out is NULL");
+    const fsvae::ModelInfo& I = s->engine->model().info();
+    if (out_bytes < size_t(I.time_steps) * I.latent_dim)
+        return invalid(s, "fsvae_read_latents", "out holds fewer bytes than T x latent_dim");
+    if (!s->begun)
+        return fail(s, FSVAE_ERROR_BAD_STATE, "fsvae_read_latents: no fsvae_begin_generate or "
+                                              "fsvae_begin_reconstruct since the session's last batch");
+    const std::vector<uint8_t>& z = s->ws.z_train();
+    std::copy(z.begin(), z.end(), out);
     return FSVAE_OK;
 }
 
