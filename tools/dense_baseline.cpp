@@ -1,0 +1,254 @@
+// dense_baseline.cpp: see dense_baseline.hpp.
+#include "dense_baseline.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "../runtime/sampler.hpp"
+
+namespace fsvae::dense {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// C (m x n, row stride n) = A (m x k, row stride lda) @ B (k x n, row stride n).
+void sgemm(size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b, float* c,
+           GemmStats* stats) {
+    const Clock::time_point t0 = stats ? Clock::now() : Clock::time_point{};
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, a,
+                int(lda), b, int(n), 0.0f, c, int(n));
+    if (stats) {
+        stats->seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+        stats->flops += 2.0 * double(m) * double(n) * double(k);
+        ++stats->calls;
+    }
+}
+
+struct Fired {
+    uint32_t spikes = 0, near = 0;
+};
+
+// One LIF step of n neurons (pixels x channels, channel-last) on their
+// currents x, in place: u = tau * u + bias + x (the runtime's order: leak and
+// bias, then the inputs), x = 1 where u > vth and u reset to 0, else x = 0.
+template <bool kCount>
+Fired lif(float* x, float* u, size_t n, const float* bias, size_t channels, float tau, float vth) {
+    Fired f;
+    for (size_t p = 0; p < n; p += channels)
+        for (size_t c = 0; c < channels; ++c) {
+            const float v = (tau * u[p + c] + bias[c]) + x[p + c];
+            const bool fire = v > vth;
+            if constexpr (kCount) {
+                f.spikes += fire;
+                f.near += std::abs(v - vth) <= kNearThreshold;
+            }
+            x[p + c] = fire ? 1.0f : 0.0f;
+            u[p + c] = fire ? 0.0f : v;
+        }
+    return f;
+}
+
+Fired lif(float* x, float* u, size_t n, const float* bias, size_t channels, float tau, float vth,
+          bool count) {
+    return count ? lif<true>(x, u, n, bias, channels, tau, vth)
+                 : lif<false>(x, u, n, bias, channels, tau, vth);
+}
+
+template <class V>
+void grow(V& v, size_t n) {
+    if (v.size() < n) v.resize(n);
+}
+
+}  // namespace
+
+Col2Im col2im_spans(const LayerSpec& s) {
+    Col2Im c;
+    if (s.kind != LayerKind::ConvTranspose) return c;
+    const int K = int(s.kernel), S = int(s.stride), P = int(s.padding);
+    const int H = int(s.out.h), W = int(s.out.w);
+    const uint32_t C = s.out.c, taps = s.kernel * s.kernel * C;
+    // Input (iy, ix) adds tap (ky, kx) to output (S*iy - P + ky, S*ix - P + kx).
+    for (uint32_t iy = 0; iy < s.in.h; ++iy)
+        for (uint32_t ix = 0; ix < s.in.w; ++ix) {
+            const uint32_t row0 = (iy * s.in.w + ix) * taps;
+            const int ox0 = S * int(ix) - P;
+            const int kx_lo = std::max(0, -ox0), kx_hi = std::min(K, W - ox0);
+            if (kx_lo >= kx_hi) continue;
+            for (int ky = 0; ky < K; ++ky) {
+                const int oy = S * int(iy) - P + ky;
+                if (oy < 0 || oy >= H) continue;
+                c.dst.push_back(uint32_t(oy * W + ox0 + kx_lo) * C);
+                c.src.push_back(row0 + uint32_t(ky * K + kx_lo) * C);
+                c.len.push_back(uint32_t(kx_hi - kx_lo) * C);
+            }
+        }
+    return c;
+}
+
+void linear_gemm(const Layer& L, const float* in, size_t rows, size_t in_stride, float* out,
+                 GemmStats* stats) {
+    sgemm(rows, L.spec.out.size(), L.spec.in.size(), in, in_stride, L.weight, out, stats);
+}
+
+void conv_transpose_gemm(const Layer& L, const Col2Im& spans, const kernels::KernelTable& K,
+                         const float* in, size_t rows, float* cols, float* out, GemmStats* stats) {
+    const LayerSpec& s = L.spec;
+    const size_t pixels = size_t(s.in.h) * s.in.w;
+    const size_t taps = size_t(s.kernel) * s.kernel * s.out.c;
+    // Every input pixel of every map is a GEMM row: (rows * pixels) x cin.
+    sgemm(rows * pixels, taps, s.in.c, in, s.in.c, L.weight, cols, stats);
+    std::fill(out, out + rows * s.out.size(), 0.0f);
+    for (size_t r = 0; r < rows; ++r)
+        K.scatter_rows(out + r * s.out.size(), cols + r * pixels * taps, spans.dst.data(),
+                       spans.src.data(), spans.len.data(), spans.dst.size());
+}
+
+DenseGenerator::DenseGenerator(std::shared_ptr<const Model> model, size_t decoder_images,
+                               const kernels::KernelTable* k)
+    : model_(std::move(model)),
+      K_(k ? *k : kernels::select_kernels()),
+      decoder_images_(std::max<size_t>(decoder_images, 1)) {
+    openblas_set_num_threads(1);
+    const ModelInfo& I = model_->info();
+    const Topology& T = model_->topology();
+    spans_.resize(model_->layers().size());
+    std::vector<size_t> decoder = {T.decoder_input};
+    decoder.insert(decoder.end(), T.decoder.begin(), T.decoder.end());
+    decoder.push_back(T.final0);
+    decoder.push_back(T.final1);
+    const size_t rows = decoder_images_ * I.time_steps;
+    size_t maps = 0, cols = 0, neurons = 0;
+    for (size_t li : decoder) {
+        const LayerSpec& s = model_->layer(li).spec;
+        spans_[li] = col2im_spans(s);
+        maps = std::max(maps, s.out.size());
+        neurons = std::max(neurons, s.out.size());
+        if (s.kind == LayerKind::ConvTranspose)
+            cols = std::max(cols, size_t(s.in.h) * s.in.w * s.kernel * s.kernel * s.out.c);
+    }
+    map_a_.resize(rows * maps);
+    map_b_.resize(rows * maps);
+    cols_.resize(rows * cols);
+    u_.resize(neurons);
+    acc_.resize(I.image_size());
+    r_.resize(I.latent_dim);
+}
+
+void DenseGenerator::prior(uint64_t seed, uint64_t first_index, size_t n,
+                           std::vector<DenseTrace>* traces) {
+    const ModelInfo& I = model_->info();
+    const Topology& T = model_->topology();
+    const size_t C = I.latent_dim, steps = I.time_steps;
+    grow(z_, n * steps * C);
+    for (int l = 0; l < 3; ++l) {
+        const size_t out = model_->layer(T.prior[l]).spec.out.size();
+        grow(prior_x_[l], n * out);
+        prior_u_[l].assign(n * out, 0.0f);
+    }
+    std::vector<float> zero(n * C, 0.0f);  // z_{-1}
+    for (uint32_t t = 0; t < steps; ++t) {
+        // z_{t-1} of every image: row i of the (i, t) rows of z_, or zeros.
+        const float* in = t ? z_.data() + (t - 1) * C : zero.data();
+        size_t in_stride = t ? steps * C : C;
+        for (int l = 0; l < 3; ++l) {
+            const Layer& L = model_->layer(T.prior[l]);
+            const size_t out = L.spec.out.size();
+            float* x = prior_x_[l].data();
+            linear_gemm(L, in, n, in_stride, x, &gemm_);
+            for (size_t i = 0; i < n; ++i) {
+                const Fired f = lif(x + i * out, prior_u_[l].data() + i * out, out, L.bias, out,
+                                    I.tau, I.vth, traces != nullptr);
+                if (traces) {
+                    (*traces)[i].spikes[T.prior[l] * steps + t] = f.spikes;
+                    (*traces)[i].near[T.prior[l] * steps + t] = f.near;
+                }
+            }
+            in = x;
+            in_stride = out;
+        }
+        // The sampler: z_t[c] = out_t[c*k + r], r from the runtime's ChoiceSource.
+        for (size_t i = 0; i < n; ++i) {
+            ChoiceSource(seed, first_index + i, I.k, I.latent_dim).choices(t, r_.data());
+            const float* s = prior_x_[2].data() + i * C * I.k;
+            float* z = z_.data() + (i * steps + t) * C;
+            for (size_t c = 0; c < C; ++c) z[c] = s[c * I.k + r_[c]];
+            if (traces)
+                for (size_t c = 0; c < C; ++c) (*traces)[i].z[t * C + c] = uint8_t(z[c]);
+        }
+    }
+}
+
+void DenseGenerator::decode(size_t first, size_t n, float* out, std::vector<DenseTrace>* traces) {
+    const ModelInfo& I = model_->info();
+    const Topology& T = model_->topology();
+    const size_t steps = I.time_steps, rows = n * steps;
+    float* a = map_a_.data();
+    float* b = map_b_.data();
+    // Bias and LIF along T for every neuron of the n images' rows in a.
+    auto fire = [&](size_t li) {
+        const Layer& L = model_->layer(li);
+        const size_t neurons = L.spec.out.size();
+        for (size_t i = 0; i < n; ++i) {
+            std::fill(u_.begin(), u_.begin() + long(neurons), 0.0f);
+            for (uint32_t t = 0; t < steps; ++t) {
+                const Fired f = lif(a + (i * steps + t) * neurons, u_.data(), neurons, L.bias,
+                                    L.spec.bias_size(), I.tau, I.vth, traces != nullptr);
+                if (traces) {
+                    (*traces)[first + i].spikes[li * steps + t] = f.spikes;
+                    (*traces)[first + i].near[li * steps + t] = f.near;
+                }
+            }
+        }
+    };
+    const Layer& D = model_->layer(T.decoder_input);
+    linear_gemm(D, z_.data() + first * steps * I.latent_dim, rows, I.latent_dim, a, &gemm_);
+    fire(T.decoder_input);
+    std::vector<size_t> convs(T.decoder.begin(), T.decoder.end());
+    convs.push_back(T.final0);
+    for (size_t li : convs) {
+        conv_transpose_gemm(model_->layer(li), spans_[li], K_, a, rows, cols_.data(), b, &gemm_);
+        std::swap(a, b);
+        fire(li);
+    }
+    // The image layer: m_t = W s_t + b, no LIF; the image is
+    // tanh(sum_t d^(T-1-t) m_t), accumulated as acc = d * acc + m_t.
+    const Layer& F = model_->layer(T.final1);
+    conv_transpose_gemm(F, spans_[T.final1], K_, a, rows, cols_.data(), b, &gemm_);
+    const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
+    for (size_t i = 0; i < n; ++i) {
+        std::fill(acc_.begin(), acc_.end(), 0.0f);
+        for (uint32_t t = 0; t < steps; ++t) {
+            const float* m = b + (i * steps + t) * HW * C;
+            for (size_t p = 0; p < HW; ++p)
+                for (size_t c = 0; c < C; ++c)
+                    acc_[p * C + c] = I.readout_decay * acc_[p * C + c] + (m[p * C + c] + F.bias[c]);
+        }
+        float* o = out + (first + i) * I.image_size();
+        for (size_t p = 0; p < HW; ++p)
+            for (size_t c = 0; c < C; ++c) o[c * HW + p] = std::tanh(acc_[p * C + c]);
+    }
+}
+
+void DenseGenerator::generate(uint64_t seed, uint64_t first_index, size_t count, float* out,
+                              std::vector<DenseTrace>* traces) {
+    const ModelInfo& I = model_->info();
+    if (traces) {
+        traces->assign(count, DenseTrace{});
+        for (DenseTrace& d : *traces) {
+            d.spikes.assign(model_->layers().size() * I.time_steps, 0);
+            d.near.assign(d.spikes.size(), 0);
+            d.z.assign(size_t(I.time_steps) * I.latent_dim, 0);
+        }
+    }
+    prior(seed, first_index, count, traces);
+    for (size_t first = 0; first < count; first += decoder_images_)
+        decode(first, std::min(decoder_images_, count - first), out, traces);
+}
+
+const char* DenseGenerator::blas_core() { return openblas_get_corename(); }
+const char* DenseGenerator::blas_config() { return openblas_get_config(); }
+
+}  // namespace fsvae::dense
