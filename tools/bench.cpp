@@ -59,7 +59,10 @@ struct FmaPeak {
     int lanes = 1;
 };
 
-constexpr size_t kFmaReps = 4000000;
+// About a millisecond per trial at full speed, best of many: short enough
+// for some trials to run without being preempted on a shared machine.
+constexpr size_t kFmaReps = 500000;
+constexpr int kFmaTrials = 30;
 
 #if defined(__x86_64__) || defined(_M_X64)
 // 16 chains of 16 lanes: 16 of the 32 zmm registers.
@@ -111,7 +114,7 @@ float fma_loop_scalar(size_t reps) {
 template <class Loop>
 double fma_rate(Loop loop, double fmas_per_rep) {
     double best = 0;
-    for (int trial = 0; trial < 5; ++trial) {
+    for (int trial = 0; trial < kFmaTrials; ++trial) {
         float sink = 0;
         const double s = seconds([&] { sink = loop(kFmaReps); });
         if (sink < 0) std::printf(" ");  // keep the work observable
