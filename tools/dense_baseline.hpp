@@ -90,6 +90,11 @@ public:
 private:
     void prior(uint64_t seed, uint64_t first_index, size_t count, std::vector<DenseTrace>* traces);
     void decode(size_t first, size_t n, float* out, std::vector<DenseTrace>* traces);
+    // A transposed convolution over `rows` maps, in blocks of rows whose GEMM
+    // output (the col2im input) stays in the L2 cache.
+    void transposed_rows(size_t layer, const float* in, size_t rows, float* out);
+    static constexpr size_t kColsBytes = 512 * 1024;
+    static size_t block_rows(const LayerSpec& s);
 
     std::shared_ptr<const Model> model_;
     const kernels::KernelTable& K_;
