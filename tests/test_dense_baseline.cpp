@@ -82,9 +82,9 @@ TEST_CASE("dense baseline: every decoder layer's GEMM equals the event propagati
         if (s.kind == LayerKind::Linear) {
             dense::linear_gemm(L, in.data(), rows, s.in.size(), out.data(), nullptr);
         } else {
-            const dense::Col2Im spans = dense::col2im_spans(s);
+            const dense::Col2Im col2im = dense::col2im_gather(s);
             std::vector<float> cols(rows * s.in.h * s.in.w * s.kernel * s.kernel * s.out.c);
-            dense::conv_transpose_gemm(L, spans, K, in.data(), rows, cols.data(), out.data(), nullptr);
+            dense::conv_transpose_gemm(L, col2im, in.data(), rows, cols.data(), out.data(), nullptr);
         }
         for (size_t r = 0; r < rows; ++r) {
             const std::vector<float> want = event_current(L, K, events[r]);

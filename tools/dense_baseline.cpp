@@ -9,6 +9,14 @@
 
 #include "../runtime/sampler.hpp"
 
+// The element-wise loops compiled for the widest vectors the CPU has,
+// picked at load.
+#if defined(__x86_64__)
+#define FSVAE_WIDEST __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FSVAE_WIDEST
+#endif
+
 namespace fsvae::dense {
 namespace {
 
@@ -57,13 +65,6 @@ template <bool kCount>
     return f;
 }
 
-// The loop compiled for the widest vectors the CPU has, picked at load.
-#if defined(__x86_64__)
-#define FSVAE_WIDEST __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FSVAE_WIDEST
-#endif
-
 FSVAE_WIDEST Fired lif_counting(float* x, float* u, size_t n, const float* bias, size_t channels,
                                 float tau, float vth) {
     return lif_body<true>(x, u, n, bias, channels, tau, vth);
@@ -87,26 +88,29 @@ void grow(V& v, size_t n) {
 
 }  // namespace
 
-Col2Im col2im_spans(const LayerSpec& s) {
+Col2Im col2im_gather(const LayerSpec& s) {
     Col2Im c;
     if (s.kind != LayerKind::ConvTranspose) return c;
     const int K = int(s.kernel), S = int(s.stride), P = int(s.padding);
-    const int H = int(s.out.h), W = int(s.out.w);
+    const int Hin = int(s.in.h), Win = int(s.in.w);
     const uint32_t C = s.out.c, taps = s.kernel * s.kernel * C;
-    // Input (iy, ix) adds tap (ky, kx) to output (S*iy - P + ky, S*ix - P + kx).
-    for (uint32_t iy = 0; iy < s.in.h; ++iy)
-        for (uint32_t ix = 0; ix < s.in.w; ++ix) {
-            const uint32_t row0 = (iy * s.in.w + ix) * taps;
-            const int ox0 = S * int(ix) - P;
-            const int kx_lo = std::max(0, -ox0), kx_hi = std::min(K, W - ox0);
-            if (kx_lo >= kx_hi) continue;
-            for (int ky = 0; ky < K; ++ky) {
-                const int oy = S * int(iy) - P + ky;
-                if (oy < 0 || oy >= H) continue;
-                c.dst.push_back(uint32_t(oy * W + ox0 + kx_lo) * C);
-                c.src.push_back(row0 + uint32_t(ky * K + kx_lo) * C);
-                c.len.push_back(uint32_t(kx_hi - kx_lo) * C);
+    // Input (iy, ix) adds tap (ky, kx) to output (S*iy - P + ky, S*ix - P + kx):
+    // output (oy, ox) takes the taps with iy = (oy + P - ky) / S exact and in
+    // the map (likewise x). ky descending gives increasing iy.
+    c.start.push_back(0);
+    for (int oy = 0; oy < int(s.out.h); ++oy)
+        for (int ox = 0; ox < int(s.out.w); ++ox) {
+            for (int ky = K - 1; ky >= 0; --ky) {
+                const int ny = oy + P - ky;
+                if (ny < 0 || ny % S || ny / S >= Hin) continue;
+                for (int kx = K - 1; kx >= 0; --kx) {
+                    const int nx = ox + P - kx;
+                    if (nx < 0 || nx % S || nx / S >= Win) continue;
+                    const uint32_t p = uint32_t((ny / S) * Win + nx / S);
+                    c.src.push_back(p * taps + uint32_t(ky * K + kx) * C);
+                }
             }
+            c.start.push_back(uint32_t(c.src.size()));
         }
     return c;
 }
@@ -116,28 +120,55 @@ void linear_gemm(const Layer& L, const float* in, size_t rows, size_t in_stride,
     sgemm(rows, L.spec.out.size(), L.spec.in.size(), in, in_stride, L.weight, out, stats);
 }
 
-void conv_transpose_gemm(const Layer& L, const Col2Im& spans, const kernels::KernelTable& K,
-                         const float* in, size_t rows, float* cols, float* out, GemmStats* stats) {
+namespace {
+
+// out[q * C + c] = sum over the taps j of q: cols[src[j] + c], per map, in
+// tap order. Sixteen channels at a time are summed in registers and stored
+// once (every FSVAE map has a multiple of 16 channels, but the image's).
+FSVAE_WIDEST void gather_taps(const Col2Im& g, size_t outputs, size_t C,
+                              const float* __restrict cols, float* __restrict out) {
+    constexpr size_t V = 16;
+    const size_t blocked = C - C % V;
+    for (size_t q = 0; q < outputs; ++q) {
+        float* o = out + q * C;
+        const uint32_t* first = g.src.data() + g.start[q];
+        const uint32_t* end = g.src.data() + g.start[q + 1];
+        for (size_t c0 = 0; c0 < blocked; c0 += V) {
+            float acc[V];
+            for (size_t c = 0; c < V; ++c) acc[c] = cols[*first + c0 + c];
+            for (const uint32_t* j = first + 1; j < end; ++j)
+                for (size_t c = 0; c < V; ++c) acc[c] += cols[*j + c0 + c];
+            for (size_t c = 0; c < V; ++c) o[c0 + c] = acc[c];
+        }
+        for (size_t c = blocked; c < C; ++c) {
+            float acc = cols[*first + c];
+            for (const uint32_t* j = first + 1; j < end; ++j) acc += cols[*j + c];
+            o[c] = acc;
+        }
+    }
+}
+
+}  // namespace
+
+void conv_transpose_gemm(const Layer& L, const Col2Im& col2im, const float* in, size_t rows,
+                         float* cols, float* out, GemmStats* stats) {
     const LayerSpec& s = L.spec;
     const size_t pixels = size_t(s.in.h) * s.in.w;
     const size_t taps = size_t(s.kernel) * s.kernel * s.out.c;
     // Every input pixel of every map is a GEMM row: (rows * pixels) x cin.
     sgemm(rows * pixels, taps, s.in.c, in, s.in.c, L.weight, cols, stats);
-    std::fill(out, out + rows * s.out.size(), 0.0f);
+    const size_t outputs = size_t(s.out.h) * s.out.w;
     for (size_t r = 0; r < rows; ++r)
-        K.scatter_rows(out + r * s.out.size(), cols + r * pixels * taps, spans.dst.data(),
-                       spans.src.data(), spans.len.data(), spans.dst.size());
+        gather_taps(col2im, outputs, s.out.c, cols + r * pixels * taps, out + r * s.out.size());
 }
 
-DenseGenerator::DenseGenerator(std::shared_ptr<const Model> model, size_t decoder_images,
-                               const kernels::KernelTable* k)
+DenseGenerator::DenseGenerator(std::shared_ptr<const Model> model, size_t decoder_images)
     : model_(std::move(model)),
-      K_(k ? *k : kernels::select_kernels()),
       decoder_images_(std::max<size_t>(decoder_images, 1)) {
     openblas_set_num_threads(1);
     const ModelInfo& I = model_->info();
     const Topology& T = model_->topology();
-    spans_.resize(model_->layers().size());
+    col2im_.resize(model_->layers().size());
     std::vector<size_t> decoder = {T.decoder_input};
     decoder.insert(decoder.end(), T.decoder.begin(), T.decoder.end());
     decoder.push_back(T.final0);
@@ -146,7 +177,7 @@ DenseGenerator::DenseGenerator(std::shared_ptr<const Model> model, size_t decode
     size_t maps = 0, cols = 0, neurons = 0;
     for (size_t li : decoder) {
         const LayerSpec& s = model_->layer(li).spec;
-        spans_[li] = col2im_spans(s);
+        col2im_[li] = col2im_gather(s);
         maps = std::max(maps, s.out.size());
         neurons = std::max(neurons, s.out.size());
         if (s.kind == LayerKind::ConvTranspose)
@@ -215,7 +246,7 @@ void DenseGenerator::transposed_rows(size_t li, const float* in, size_t rows, fl
     const size_t block = block_rows(L.spec);
     for (size_t r = 0; r < rows; r += block) {
         const size_t n = std::min(block, rows - r);
-        conv_transpose_gemm(L, spans_[li], K_, in + r * L.spec.in.size(), n, cols_.data(),
+        conv_transpose_gemm(L, col2im_[li], in + r * L.spec.in.size(), n, cols_.data(),
                             out + r * L.spec.out.size(), &gemm_);
     }
 }

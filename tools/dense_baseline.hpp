@@ -10,7 +10,7 @@
 //   - once z is known for every step, the decoder runs layer by layer over all
 //     images x T rows of a group at once: decoder_input one GEMM; a transposed
 //     convolution one GEMM (input pixels x cin) @ (cin x K*K*cout) and a
-//     col2im scatter-add of the K*K taps into the output map; then bias and
+//     col2im summing the K*K taps into the output map; then bias and
 //     LIF along T for every neuron; final_layer.1 (no LIF) the same way, and
 //     the readout tanh(sum_t d^(T-1-t) m_t).
 //
@@ -25,19 +25,19 @@
 #include <memory>
 #include <vector>
 
-#include "../kernels/kernels.hpp"
 #include "../runtime/model.hpp"
 
 namespace fsvae::dense {
 
-// The col2im of a transposed convolution as spans (kernels::ScatterRowsFn):
-// input pixel p's GEMM row holds its K*K*cout tap values; the taps of one
-// kernel row reach consecutive output pixels, so each (pixel, ky) whose
-// output row exists is one span from the GEMM row into the output map.
+// The col2im of a transposed convolution, as a gather: input pixel p's GEMM
+// row holds its K*K*cout tap values, and output pixel q is the sum of the
+// taps that reach it, src[start[q]] .. src[start[q + 1] - 1] (offsets of
+// cout-vectors in one map's GEMM rows, in input pixel order). Each output is
+// written once, with no zeroing and no read-modify-write of the map.
 struct Col2Im {
-    std::vector<uint32_t> dst, src, len;
+    std::vector<uint32_t> start, src;
 };
-Col2Im col2im_spans(const LayerSpec& s);
+Col2Im col2im_gather(const LayerSpec& s);
 
 // Time and floating-point work spent inside sgemm.
 struct GemmStats {
@@ -53,8 +53,8 @@ void linear_gemm(const Layer& L, const float* in, size_t rows, size_t in_stride,
 // out (rows x out.size(), overwritten) = the transposed convolution of each of
 // the `rows` input maps (rows x in.size(), channel-last), no bias.
 // cols: rows * in.h * in.w * K * K * out.c floats of scratch.
-void conv_transpose_gemm(const Layer& L, const Col2Im& spans, const kernels::KernelTable& K,
-                         const float* in, size_t rows, float* cols, float* out, GemmStats* stats);
+void conv_transpose_gemm(const Layer& L, const Col2Im& col2im, const float* in, size_t rows,
+                         float* cols, float* out, GemmStats* stats);
 
 // Membranes within this distance of Vth are counted as near it: float
 // rounding of a sum in another order can move them across.
@@ -71,8 +71,7 @@ class DenseGenerator {
 public:
     // Sets OpenBLAS to one thread. decoder_images: images whose T steps the
     // decoder runs through each layer at once (its scratch grows with it).
-    explicit DenseGenerator(std::shared_ptr<const Model> model, size_t decoder_images = 1,
-                            const kernels::KernelTable* kernels = nullptr);
+    explicit DenseGenerator(std::shared_ptr<const Model> model, size_t decoder_images = 1);
 
     // Generates images first_index .. first_index + count - 1 of `seed` into
     // out (count x C x H x W), the prior stepping all `count` at once.
@@ -97,9 +96,8 @@ private:
     static size_t block_rows(const LayerSpec& s);
 
     std::shared_ptr<const Model> model_;
-    const kernels::KernelTable& K_;
     size_t decoder_images_;
-    std::vector<Col2Im> spans_;    // per model layer (transposed convolutions only)
+    std::vector<Col2Im> col2im_;   // per model layer (transposed convolutions only)
     std::vector<float> z_;         // count x T x C: the latent trains as 0/1
     std::vector<float> prior_x_[3], prior_u_[3];
     std::vector<uint32_t> r_;
