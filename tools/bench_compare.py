@@ -26,6 +26,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,21 +37,39 @@ def faster(slow, fast):
     return f"{slow / fast:.2f}x faster" if fast <= slow else f"{fast / slow:.2f}x slower"
 
 
+def run(cmd, env=None):
+    try:
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    except FileNotFoundError:
+        sys.exit(f"bench_compare: {cmd[0]}: not found")
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"bench_compare: {' '.join(cmd[:2])} failed: {e.stderr.strip()}")
+
+
+def find(pattern, text, what, flags=0):
+    m = re.search(pattern, text, flags)
+    if not m:
+        sys.exit(f"bench_compare: fsvae bench printed no {what}")
+    return m.group(1)
+
+
 def fsvae_bench(fsvae, count, repeat, env=None):
-    out = subprocess.run([fsvae, "bench", "--count", str(count), "--repeat", str(repeat)],
-                         check=True, capture_output=True, text=True, env=env).stdout
+    out = run([fsvae, "bench", "--count", str(count), "--repeat", str(repeat)], env)
     fig = {"runtime": {}, "gemm": {}, "text": out}
     for m in re.finditer(r"^event-driven, batch (\d+), (\d+) threads?\s+([\d.]+)", out, re.M):
         if int(m.group(2)) == 1:
             fig["runtime"][int(m.group(1))] = float(m.group(3))
     for m in re.finditer(r"^dense GEMM, batch (\d+), 1 thread\s+([\d.]+)", out, re.M):
         fig["gemm"][int(m.group(1))] = float(m.group(2))
-    m = re.search(r"^matrix-vector dense mode, batch \d+, 1 thread\s+([\d.]+)", out, re.M)
-    fig["matvec"] = float(m.group(1))
-    fig["bound"] = float(re.search(r"dense bound dense MACs / peak FMA = ([\d.]+) ms", out).group(1))
-    fig["core"] = re.search(r"dense GEMM: OpenBLAS core ([^,\s]+)", out).group(1)
-    fig["sgemm"] = float(re.search(r"sgemm reached ([\d.]+) GFLOP/s", out).group(1))
-    fig["peak"] = float(re.search(r"peak FMA ([\d.]+) G FMA/s", out).group(1))
+    for b in (1, count):
+        if b not in fig["runtime"] or b not in fig["gemm"]:
+            sys.exit(f"bench_compare: fsvae bench printed no batch {b} row")
+    fig["matvec"] = float(find(r"^matrix-vector dense mode, batch \d+, 1 thread\s+([\d.]+)", out,
+                               "matrix-vector dense mode row", re.M))
+    fig["bound"] = float(find(r"dense bound dense MACs / peak FMA = ([\d.]+) ms", out, "dense bound"))
+    fig["core"] = find(r"dense GEMM: OpenBLAS core ([^,\s]+)", out, "OpenBLAS core")
+    fig["sgemm"] = float(find(r"sgemm reached ([\d.]+) GFLOP/s", out, "sgemm rate"))
+    fig["peak"] = float(find(r"peak FMA ([\d.]+) G FMA/s", out, "peak FMA rate"))
     return fig
 
 
@@ -72,9 +91,8 @@ def main():
         env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
         own = fsvae_bench(args.fsvae, args.count, args.repeat, env)
 
-    ref = subprocess.run([args.python, str(REPO / "tools" / "reference" / "sampler_bench.py"),
-                          "--threads", "1", "--batches", *map(str, batches), "--repeats",
-                          str(args.repeat)], check=True, capture_output=True, text=True).stdout
+    ref = run([args.python, str(REPO / "tools" / "reference" / "sampler_bench.py"), "--threads",
+               "1", "--batches", *map(str, batches), "--repeats", str(args.repeat)])
     ref = json.loads(ref)["ms_per_image"]
 
     print("generation, ms/image, 1 thread, bundled model (one run)")
