@@ -169,10 +169,11 @@ DenseGenerator::DenseGenerator(std::shared_ptr<const Model> model, size_t decode
     const ModelInfo& I = model_->info();
     const Topology& T = model_->topology();
     col2im_.resize(model_->layers().size());
-    std::vector<size_t> decoder = {T.decoder_input};
-    decoder.insert(decoder.end(), T.decoder.begin(), T.decoder.end());
-    decoder.push_back(T.final0);
-    decoder.push_back(T.final1);
+    decoder_convs_.assign(T.decoder.begin(), T.decoder.end());
+    decoder_convs_.push_back(T.final0);
+    decoder_convs_.push_back(T.final1);
+    std::vector<size_t> decoder = decoder_convs_;
+    decoder.push_back(T.decoder_input);
     const size_t rows = decoder_images_ * I.time_steps;
     size_t maps = 0, cols = 0, neurons = 0;
     for (size_t li : decoder) {
@@ -203,10 +204,10 @@ void DenseGenerator::prior(uint64_t seed, uint64_t first_index, size_t n,
         grow(prior_x_[l], n * out);
         prior_u_[l].assign(n * out, 0.0f);
     }
-    std::vector<float> zero(n * C, 0.0f);  // z_{-1}
+    zero_.assign(n * C, 0.0f);  // z_{-1}
     for (uint32_t t = 0; t < steps; ++t) {
         // z_{t-1} of every image: row i of the (i, t) rows of z_, or zeros.
-        const float* in = t ? z_.data() + (t - 1) * C : zero.data();
+        const float* in = t ? z_.data() + (t - 1) * C : zero_.data();
         size_t in_stride = t ? steps * C : C;
         for (int l = 0; l < 3; ++l) {
             const Layer& L = model_->layer(T.prior[l]);
@@ -241,64 +242,67 @@ size_t DenseGenerator::block_rows(const LayerSpec& s) {
     return std::max<size_t>(1, kColsBytes / bytes);
 }
 
-void DenseGenerator::transposed_rows(size_t li, const float* in, size_t rows, float* out) {
+void DenseGenerator::fire_rows(size_t li, size_t first, size_t r0, size_t n, float* x,
+                               std::vector<DenseTrace>* traces) {
+    const ModelInfo& I = model_->info();
     const Layer& L = model_->layer(li);
-    const size_t block = block_rows(L.spec);
-    for (size_t r = 0; r < rows; r += block) {
-        const size_t n = std::min(block, rows - r);
-        conv_transpose_gemm(L, col2im_[li], in + r * L.spec.in.size(), n, cols_.data(),
-                            out + r * L.spec.out.size(), &gemm_);
+    const size_t neurons = L.spec.out.size(), steps = I.time_steps;
+    for (size_t r = r0; r < r0 + n; ++r) {
+        const size_t i = r / steps, t = r % steps;
+        if (t == 0) std::fill(u_.begin(), u_.begin() + long(neurons), 0.0f);
+        const Fired f = lif(x + r * neurons, u_.data(), neurons, L.bias, L.spec.bias_size(), I.tau,
+                            I.vth, traces != nullptr);
+        if (traces) {
+            (*traces)[first + i].spikes[li * steps + t] = f.spikes;
+            (*traces)[first + i].near[li * steps + t] = f.near;
+        }
+    }
+}
+
+void DenseGenerator::readout_rows(size_t r0, size_t n, const float* m, float* out) {
+    const ModelInfo& I = model_->info();
+    const Layer& F = model_->layer(model_->topology().final1);
+    const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
+    const size_t steps = I.time_steps;
+    for (size_t r = r0; r < r0 + n; ++r) {
+        const size_t i = r / steps, t = r % steps;
+        if (t == 0) std::fill(acc_.begin(), acc_.end(), 0.0f);
+        const float* row = m + r * HW * C;
+        for (size_t p = 0; p < HW; ++p)
+            for (size_t c = 0; c < C; ++c)
+                acc_[p * C + c] = I.readout_decay * acc_[p * C + c] + (row[p * C + c] + F.bias[c]);
+        if (t + 1 < steps) continue;
+        float* o = out + i * I.image_size();
+        for (size_t p = 0; p < HW; ++p)
+            for (size_t c = 0; c < C; ++c) o[c * HW + p] = std::tanh(acc_[p * C + c]);
     }
 }
 
 void DenseGenerator::decode(size_t first, size_t n, float* out, std::vector<DenseTrace>* traces) {
     const ModelInfo& I = model_->info();
     const Topology& T = model_->topology();
-    const size_t steps = I.time_steps, rows = n * steps;
+    const size_t rows = n * I.time_steps;
     float* a = map_a_.data();
     float* b = map_b_.data();
-    // Bias and LIF along T for every neuron of the n images' rows in a.
-    auto fire = [&](size_t li) {
-        const Layer& L = model_->layer(li);
-        const size_t neurons = L.spec.out.size();
-        for (size_t i = 0; i < n; ++i) {
-            std::fill(u_.begin(), u_.begin() + long(neurons), 0.0f);
-            for (uint32_t t = 0; t < steps; ++t) {
-                const Fired f = lif(a + (i * steps + t) * neurons, u_.data(), neurons, L.bias,
-                                    L.spec.bias_size(), I.tau, I.vth, traces != nullptr);
-                if (traces) {
-                    (*traces)[first + i].spikes[li * steps + t] = f.spikes;
-                    (*traces)[first + i].near[li * steps + t] = f.near;
-                }
-            }
-        }
-    };
     const Layer& D = model_->layer(T.decoder_input);
-    linear_gemm(D, z_.data() + first * steps * I.latent_dim, rows, I.latent_dim, a, &gemm_);
-    fire(T.decoder_input);
-    std::vector<size_t> convs(T.decoder.begin(), T.decoder.end());
-    convs.push_back(T.final0);
-    for (size_t li : convs) {
-        transposed_rows(li, a, rows, b);
-        std::swap(a, b);
-        fire(li);
-    }
-    // The image layer: m_t = W s_t + b, no LIF; the image is
-    // tanh(sum_t d^(T-1-t) m_t), accumulated as acc = d * acc + m_t.
-    const Layer& F = model_->layer(T.final1);
-    transposed_rows(T.final1, a, rows, b);
-    const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
-    for (size_t i = 0; i < n; ++i) {
-        std::fill(acc_.begin(), acc_.end(), 0.0f);
-        for (uint32_t t = 0; t < steps; ++t) {
-            const float* m = b + (i * steps + t) * HW * C;
-            for (size_t p = 0; p < HW; ++p)
-                for (size_t c = 0; c < C; ++c)
-                    acc_[p * C + c] = I.readout_decay * acc_[p * C + c] + (m[p * C + c] + F.bias[c]);
+    linear_gemm(D, z_.data() + first * I.time_steps * I.latent_dim, rows, I.latent_dim, a, &gemm_);
+    fire_rows(T.decoder_input, first, 0, rows, a, traces);
+    // Each transposed convolution in blocks of rows whose GEMM output stays
+    // in L2 for the col2im, and whose map stays there for the LIF (rows are
+    // (image, step) in order, so the membranes run along T).
+    for (size_t li : decoder_convs_) {
+        const Layer& L = model_->layer(li);
+        const size_t block = block_rows(L.spec);
+        for (size_t r = 0; r < rows; r += block) {
+            const size_t nb = std::min(block, rows - r);
+            conv_transpose_gemm(L, col2im_[li], a + r * L.spec.in.size(), nb, cols_.data(),
+                                b + r * L.spec.out.size(), &gemm_);
+            if (li == T.final1)
+                readout_rows(r, nb, b, out + first * I.image_size());
+            else
+                fire_rows(li, first, r, nb, b, traces);
         }
-        float* o = out + (first + i) * I.image_size();
-        for (size_t p = 0; p < HW; ++p)
-            for (size_t c = 0; c < C; ++c) o[c * HW + p] = std::tanh(acc_[p * C + c]);
+        std::swap(a, b);
     }
 }
 

@@ -92,17 +92,25 @@ public:
 private:
     void prior(uint64_t seed, uint64_t first_index, size_t count, std::vector<DenseTrace>* traces);
     void decode(size_t first, size_t n, float* out, std::vector<DenseTrace>* traces);
-    // A transposed convolution over `rows` maps, in blocks of rows whose GEMM
-    // output (the col2im input) stays in the L2 cache.
-    void transposed_rows(size_t layer, const float* in, size_t rows, float* out);
+    // Bias and LIF of layer li on rows r0 .. r0 + n - 1 of x ((image, step)
+    // rows of the images from `first`), membranes reset at each image's step 0.
+    void fire_rows(size_t li, size_t first, size_t r0, size_t n, float* x,
+                   std::vector<DenseTrace>* traces);
+    // The readout of the image layer's currents m on rows r0 .. r0 + n - 1;
+    // an image's last step writes it to out.
+    void readout_rows(size_t r0, size_t n, const float* m, float* out);
+    // Rows per block of a transposed convolution: its GEMM output (the
+    // col2im input) within kColsBytes, in L2.
     static constexpr size_t kColsBytes = 512 * 1024;
     static size_t block_rows(const LayerSpec& s);
 
     std::shared_ptr<const Model> model_;
     size_t decoder_images_;
     std::vector<Col2Im> col2im_;   // per model layer (transposed convolutions only)
+    std::vector<size_t> decoder_convs_;  // the transposed convolutions, in order
     std::vector<float> z_;         // count x T x C: the latent trains as 0/1
     std::vector<float> prior_x_[3], prior_u_[3];
+    std::vector<float> zero_;      // z_{-1} of every image
     std::vector<uint32_t> r_;
     std::vector<float> map_a_, map_b_, cols_, u_, acc_;
     GemmStats gemm_;
