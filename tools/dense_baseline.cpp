@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "../runtime/sampler.hpp"
 
@@ -127,6 +128,8 @@ namespace {
 // once (every FSVAE map has a multiple of 16 channels, but the image's).
 FSVAE_WIDEST void gather_taps(const Col2Im& g, size_t outputs, size_t C,
                               const float* __restrict cols, float* __restrict out) {
+    // A GCC vector of 16 floats: one zmm register, two ymm or four xmm ones.
+    typedef float V16 __attribute__((vector_size(64)));
     constexpr size_t V = 16;
     const size_t blocked = C - C % V;
     for (size_t q = 0; q < outputs; ++q) {
@@ -134,11 +137,13 @@ FSVAE_WIDEST void gather_taps(const Col2Im& g, size_t outputs, size_t C,
         const uint32_t* first = g.src.data() + g.start[q];
         const uint32_t* end = g.src.data() + g.start[q + 1];
         for (size_t c0 = 0; c0 < blocked; c0 += V) {
-            float acc[V];
-            for (size_t c = 0; c < V; ++c) acc[c] = cols[*first + c0 + c];
-            for (const uint32_t* j = first + 1; j < end; ++j)
-                for (size_t c = 0; c < V; ++c) acc[c] += cols[*j + c0 + c];
-            for (size_t c = 0; c < V; ++c) o[c0 + c] = acc[c];
+            V16 acc, t;
+            std::memcpy(&acc, cols + *first + c0, sizeof acc);
+            for (const uint32_t* j = first + 1; j < end; ++j) {
+                std::memcpy(&t, cols + *j + c0, sizeof t);
+                acc += t;
+            }
+            std::memcpy(o + c0, &acc, sizeof acc);
         }
         for (size_t c = blocked; c < C; ++c) {
             float acc = cols[*first + c];
