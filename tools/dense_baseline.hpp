@@ -70,10 +70,9 @@ struct DenseTrace {
 class DenseGenerator {
 public:
     // Sets OpenBLAS to one thread. decoder_images: images whose T steps the
-    // decoder runs through each layer at once (its maps grow with it). One is
-    // the fastest measured: at batch 64 on the Cooperlake kernels 1.72 ms per
-    // image against 1.93 for all 64 at once, whose 134 MB maps leave the
-    // caches between the GEMM, the col2im and the LIF passes.
+    // decoder runs through each layer at once (its maps grow with it). One
+    // measured the fastest: with all 64 of a batch at once, the 134 MB maps
+    // of the last layers leave the caches between one layer and the next.
     explicit DenseGenerator(std::shared_ptr<const Model> model, size_t decoder_images = 1);
 
     // Generates images first_index .. first_index + count - 1 of `seed` into
