@@ -15,6 +15,8 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # runtime libraries
   libtbb-dev libxsimd-dev libflatbuffers-dev flatbuffers-compiler libstb-dev zlib1g-dev
+  # the dense GEMM baseline of `fsvae bench`
+  libopenblas-dev
   # command line and tests
   libcli11-dev nlohmann-json3-dev doctest-dev
   # exporter and PyTorch reference (system interpreter); OpenBLAS makes torch ~7x faster

@@ -6,13 +6,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <cstdlib>
 #include <random>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#endif
 
 #include "../runtime/engine.hpp"
 #include "../runtime/propagate.hpp"
+#include "dense_baseline.hpp"
 
 namespace fsvae::bench {
 namespace {
@@ -43,6 +50,104 @@ double peak_additions_per_second(const kernels::KernelTable& K) {
     return best;
 }
 
+// Peak fused multiply-add rate of one core: independent chains of
+// acc = acc * a + b kept in registers (more chains than the FMA latency times
+// the FMA units, so the units never wait), nothing read from memory.
+struct FmaPeak {
+    double fma_per_second = 0;  // lane operations: one multiply-accumulate each
+    const char* isa = "scalar";
+    int lanes = 1;
+};
+
+// About a millisecond per trial at full speed, best of many: short enough
+// for some trials to run without being preempted on a shared machine.
+constexpr size_t kFmaReps = 500000;
+constexpr int kFmaTrials = 30;
+
+#if defined(__x86_64__) || defined(_M_X64)
+// 16 chains of 16 lanes: 16 of the 32 zmm registers.
+__attribute__((target("avx512f"))) float fma_loop_avx512(size_t reps) {
+    const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+    __m512 c[16];
+    for (int i = 0; i < 16; ++i) c[i] = _mm512_set1_ps(float(i));
+    for (size_t r = 0; r < reps; ++r) {
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; ++i) c[i] = _mm512_fmadd_ps(c[i], a, b);
+    }
+    __m512 s = c[0];
+    for (int i = 1; i < 16; ++i) s = _mm512_add_ps(s, c[i]);
+    float v[16];
+    _mm512_storeu_ps(v, s);
+    float sum = 0;
+    for (float x : v) sum += x;
+    return sum;
+}
+// 12 chains of 8 lanes: 14 of the 16 ymm registers with a and b.
+__attribute__((target("avx2,fma"))) float fma_loop_avx2(size_t reps) {
+    const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+    __m256 c[12];
+    for (int i = 0; i < 12; ++i) c[i] = _mm256_set1_ps(float(i));
+    for (size_t r = 0; r < reps; ++r) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; ++i) c[i] = _mm256_fmadd_ps(c[i], a, b);
+    }
+    __m256 s = c[0];
+    for (int i = 1; i < 12; ++i) s = _mm256_add_ps(s, c[i]);
+    float v[8];
+    _mm256_storeu_ps(v, s);
+    float sum = 0;
+    for (float x : v) sum += x;
+    return sum;
+}
+#endif
+
+// Without an FMA instruction set: multiply and add, 8 scalar chains.
+float fma_loop_scalar(size_t reps) {
+    const float a = 0.999999f, b = 1e-7f;
+    float c[8];
+    for (int i = 0; i < 8; ++i) c[i] = float(i);
+    for (size_t r = 0; r < reps; ++r)
+        for (int i = 0; i < 8; ++i) c[i] = c[i] * a + b;
+    return c[0] + c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7];
+}
+
+template <class Loop>
+double fma_rate(Loop loop, double fmas_per_rep) {
+    double best = 0;
+    for (int trial = 0; trial < kFmaTrials; ++trial) {
+        float sink = 0;
+        const double s = seconds([&] { sink = loop(kFmaReps); });
+        if (sink < 0) std::printf(" ");  // keep the work observable
+        best = std::max(best, fmas_per_rep * double(kFmaReps) / s);
+    }
+    return best;
+}
+
+// The widest FMA the CPU and OS run (the kernel tables have checked both),
+// and the 256-bit one when it is not that.
+FmaPeak peak_fma(FmaPeak* narrower) {
+    FmaPeak p;
+#if defined(__x86_64__) || defined(_M_X64)
+    const bool avx2 = kernels::find_kernels("avx2") && __builtin_cpu_supports("fma");
+    if (avx2) *narrower = {fma_rate(fma_loop_avx2, 12.0 * 8), "avx2+fma", 8};
+    if (kernels::find_kernels("avx512")) return {fma_rate(fma_loop_avx512, 16.0 * 16), "avx512", 16};
+    if (avx2) {
+        p = *narrower;
+        *narrower = {};
+        return p;
+    }
+#endif
+    (void)narrower;
+    return {fma_rate(fma_loop_scalar, 8.0), "scalar multiply-add", 1};
+}
+
+// "1.52x faster" when a takes less time than b, else "1.52x slower".
+std::string faster(double a, double b) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%.2fx %s", a <= b ? b / a : a / b, a <= b ? "faster" : "slower");
+    return s;
+}
+
 }  // namespace
 
 int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t repeat) {
@@ -64,10 +169,15 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
     Counters counters;
     batch(engine, all, &counters);
 
+    // The dense GEMM baseline, warmed up at the batch size it is timed at.
+    dense::DenseGenerator gemm(model);
+    gemm.generate(1, 0, count, images.data());
+    dense::GemmStats gemm_stats;
+
     Workspace ws(engine), ws_split(engine);
     ws_split.set_threads(size_t(all));
     double one = 1e30, one_split = 1e30, batch1 = 1e30, batch_all = 1e30, dense = 1e30,
-           timed = 1e30, early_read = 1e30;
+           timed = 1e30, early_read = 1e30, gemm_one = 1e30, gemm_batch = 1e30;
     for (size_t r = 0; r < repeat; ++r) {
         // Batch 1: one image at a time on a kept workspace, as an application
         // waiting for each image would.
@@ -84,6 +194,15 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
         batch1 = std::min(batch1, seconds([&] { batch(engine, 1, nullptr); }) / double(count));
         if (all > 1) batch_all = std::min(batch_all, seconds([&] { batch(engine, all, nullptr); }) / double(count));
         dense = std::min(dense, seconds([&] { batch(dense_engine, 1, nullptr); }) / double(count));
+        gemm_one = std::min(gemm_one, seconds([&] {
+                       for (size_t i = 0; i < count; ++i) gemm.generate(1, i, 1, images.data());
+                   }) / double(count));
+        gemm.clear_stats();
+        const double g = seconds([&] { gemm.generate(1, 0, count, images.data()); }) / double(count);
+        if (g < gemm_batch) {
+            gemm_batch = g;
+            gemm_stats = gemm.gemm_stats();
+        }
         timed = std::min(timed, seconds([&] { batch(engine, 1, nullptr, true); }) / double(count));
         // Reading the image half way (the readout applied to the sum so far).
         for (uint64_t i = 0; i < 10; ++i) {
@@ -100,12 +219,15 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
     syn /= double(counters.images);
     macs /= double(counters.images);
     const double peak = peak_additions_per_second(engine.kernels());
+    FmaPeak fma256;
+    const FmaPeak fma = peak_fma(&fma256);
+    const double bound = macs / fma.fma_per_second;  // seconds per image
 
     std::printf("fsvae bench: %s, kernels %s, %zu images, best of %zu\n", model->origin().c_str(),
                 engine.kernels().isa, count, repeat);
-    std::printf("%-38s %10s %10s\n", "generation", "ms/image", "images/s");
+    std::printf("%-46s %10s %10s\n", "generation", "ms/image", "images/s");
     auto row = [](const char* name, double s) {
-        std::printf("%-38s %10.3f %10.1f\n", name, 1e3 * s, 1.0 / s);
+        std::printf("%-46s %10.3f %10.1f\n", name, 1e3 * s, 1.0 / s);
     };
     row("event-driven, batch 1, 1 thread", one);
     char name[64];
@@ -119,25 +241,50 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
         std::snprintf(name, sizeof name, "event-driven, batch %zu, %d threads", count, all);
         row(name, batch_all);
     }
-    std::snprintf(name, sizeof name, "dense mode, batch %zu, 1 thread", count);
+    row("dense GEMM, batch 1, 1 thread", gemm_one);
+    std::snprintf(name, sizeof name, "dense GEMM, batch %zu, 1 thread", count);
+    row(name, gemm_batch);
+    std::snprintf(name, sizeof name, "matrix-vector dense mode, batch %zu, 1 thread", count);
     row(name, dense);
     std::snprintf(name, sizeof name, "  with per-layer timing, 1 thread");
     row(name, timed);
-    std::printf("  read_image half way (readout so far)   %10.3f   (a step: %.3f ms)\n", 1e3 * early_read,
-                1e3 * one / I.time_steps);
+    std::printf("%-46s %10.3f   (a step: %.3f ms)\n", "  read_image half way (readout so far)",
+                1e3 * early_read, 1e3 * one / I.time_steps);
     std::printf("\nratios (same run)\n");
-    std::printf("  event-driven vs dense mode, 1 thread:   %.2fx faster\n", dense / batch1);
+    auto ratio = [](const std::string& label, const std::string& value) {
+        std::printf("  %-40s %s\n", (label + ":").c_str(), value.c_str());
+    };
+    const std::string at = "batch " + std::to_string(count);
+    ratio("event-driven vs dense GEMM, batch 1", faster(one, gemm_one));
+    ratio("event-driven vs dense GEMM, " + at, faster(batch1, gemm_batch));
+    ratio("event-driven vs dense bound, " + at, faster(batch1, bound));
+    ratio("event-driven vs matrix-vector dense mode", faster(batch1, dense));
+    char value[32];
     if (all > 1) {
-        std::printf("  %d threads vs 1 thread, batch 1:        %.2fx\n", all, one / one_split);
-        std::printf("  %d threads vs 1 thread, batch %zu:      %.2fx\n", all, count, batch1 / batch_all);
+        std::snprintf(value, sizeof value, "%.2fx", one / one_split);
+        ratio(std::to_string(all) + " threads vs 1 thread, batch 1", value);
+        std::snprintf(value, sizeof value, "%.2fx", batch1 / batch_all);
+        ratio(std::to_string(all) + " threads vs 1 thread, " + at, value);
     }
-    std::printf("  per-layer timing overhead:              %+.1f%%\n", 100 * (timed / batch1 - 1));
+    std::snprintf(value, sizeof value, "%+.1f%%", 100 * (timed / batch1 - 1));
+    ratio("per-layer timing overhead", value);
     std::printf("\nwork per image\n");
     std::printf("  synaptic ops %.3g (dense MACs %.3g, %.1f%%)\n", syn, macs, 100 * syn / macs);
     std::printf("  achieved %.2f G additions/s (batch %zu, 1 thread)\n", syn / batch1 * 1e-9, count);
     std::printf("  peak %.2f G additions/s (%s kernels, L1-resident rows)\n", peak * 1e-9, engine.kernels().isa);
     std::printf("  bound synaptic ops / peak = %.3f ms/image; runtime at %.1fx the bound\n",
                 1e3 * syn / peak, batch1 / (syn / peak));
+    const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+    std::printf("  dense GEMM: OpenBLAS core %s, 1 thread (OPENBLAS_CORETYPE %s)\n",
+                dense::DenseGenerator::blas_core(), coretype ? coretype : "unset");
+    std::printf("  sgemm reached %.1f GFLOP/s, %.0f%% of the dense GEMM time (batch %zu; %.0f MFLOP/image)\n",
+                gemm_stats.flops / gemm_stats.seconds * 1e-9,
+                100 * gemm_stats.seconds / (gemm_batch * double(count)), count,
+                gemm_stats.flops / double(count) * 1e-6);
+    std::printf("  peak FMA %.1f G FMA/s = %.1f GFLOP/s (%s, %d lanes, register-resident)",
+                fma.fma_per_second * 1e-9, 2 * fma.fma_per_second * 1e-9, fma.isa, fma.lanes);
+    if (fma256.lanes > 1) std::printf("; %s %.1f G FMA/s", fma256.isa, fma256.fma_per_second * 1e-9);
+    std::printf("\n  dense bound dense MACs / peak FMA = %.3f ms/image\n", 1e3 * bound);
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     std::printf("  peak memory (RSS) %.1f MiB\n", double(ru.ru_maxrss) / 1024.0);

@@ -1,7 +1,9 @@
 // bench.hpp: `fsvae bench`, generation speed measured in one run: latency
-// (batch 1), throughput (batch N, 1 thread and all threads), the dense mode
-// of the same kernels, achieved additions per second against a measured
-// SIMD peak, spike rates and peak memory. Figures are ratios within the run.
+// (batch 1), throughput (batch N, 1 thread and all threads), the dense GEMM
+// baseline (dense_baseline.hpp) at batch 1 and N, the matrix-vector dense
+// mode of the runtime's own kernels, achieved additions per second against a
+// measured SIMD peak, the dense bound (dense MACs / measured peak FMA rate),
+// spike rates and peak memory. Figures are ratios within the run.
 #pragma once
 
 #include <memory>

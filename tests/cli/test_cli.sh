@@ -38,8 +38,11 @@ head -c 128 "$tmp/c.npy" | grep -q "'shape': (64, 1, 32, 32)" && ok || bad "npy 
 # profile of the same images (seed 1). Its times are not checked.
 "$FSVAE" bench --model "$MODEL" --count 4 --threads 2 --repeat 1 > "$tmp/bench" || bad "bench"
 for line in "event-driven, batch 1, 1 thread" "event-driven, batch 4, 2 threads" "dense mode, batch 4" \
-    "event-driven, batch 1, 2 threads" "read_image half way" "2 threads vs 1 thread, batch 1" "2 threads vs 1 thread, batch 4" \
-    "bound synaptic ops / peak"; do
+    "event-driven, batch 1, 2 threads" "read_image half way" "2 threads vs 1 thread, batch 1" \
+    "2 threads vs 1 thread, batch 4" \
+    "bound synaptic ops / peak" "dense GEMM, batch 1, 1 thread" "dense GEMM, batch 4, 1 thread" \
+    "event-driven vs dense GEMM, batch 4:" "event-driven vs dense bound, batch 4:" \
+    "dense GEMM: OpenBLAS core " "sgemm reached " "G FMA/s" "dense bound dense MACs / peak FMA = "; do
   grep -qF "$line" "$tmp/bench" && ok || bad "bench output lacks '$line'"
 done
 "$FSVAE" profile --model "$MODEL" --count 4 --seed 1 --json "$tmp/bench.json" > /dev/null || bad "bench profile"
