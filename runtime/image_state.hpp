@@ -95,6 +95,12 @@ struct ImageState {
 
     // Counts and traces layer i's step t: n_events in, n_fired out.
     void record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired);
+    // Adds one to the spike count of each of layer i's n listed neurons
+    // (parts of a split layer count their own, disjoint, neurons).
+    void count_neurons(size_t i, const uint32_t* list, size_t n) {
+        uint64_t* c = counters.layers[i].neuron_spikes.data();
+        for (size_t j = 0; j < n; ++j) ++c[list[j]];
+    }
 };
 
 }  // namespace fsvae
