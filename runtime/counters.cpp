@@ -22,6 +22,16 @@ void Counters::resize(const Model& model) {
     images = latent_spikes = 0;
 }
 
+void Counters::resize(size_t n_layers, uint32_t time_steps) {
+    layers.assign(n_layers, LayerCounters{});
+    for (auto& l : layers) l.spikes_per_step.assign(time_steps, 0);
+    latent_ones.clear();
+    choices.clear();
+    image_spikes.clear();
+    image_ops.clear();
+    images = latent_spikes = 0;
+}
+
 void Counters::clear() {
     for (auto& l : layers) {
         std::fill(l.spikes_per_step.begin(), l.spikes_per_step.end(), 0);

@@ -47,6 +47,8 @@ struct Counters {
 
     // Shapes every counter for `model`, all zero.
     void resize(const Model& model);
+    // Layers and steps only; merge() sizes the per-neuron and latent counts.
+    void resize(size_t n_layers, uint32_t time_steps);
     void clear();
     void merge(const Counters& other);
 };

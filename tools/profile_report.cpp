@@ -121,7 +121,7 @@ const char* kStyle =
     "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
     "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
     "td:first-child,th:first-child{text-align:left}.note{color:#666;font-size:12px}"
-    "td.fig{text-align:left;vertical-align:middle}td.fig svg{vertical-align:middle;margin-right:6px}"
+    "td.fig{text-align:left;vertical-align:middle}td.fig svg{vertical-align:middle;margin-right:6px}td.fig .note{display:block}"
     ".up{color:#b2182b}.down{color:#2166ac}"
     "svg text{font-family:sans-serif;font-size:12px}";
 
@@ -225,14 +225,17 @@ std::string html_report(const nlohmann::ordered_json& p) {
 
     // Table.
     o << "<h2>Per layer</h2>\n<table><tr><th>layer</th><th>neurons</th><th>firing rate</th>"
-      << "<th>synaptic ops / image</th><th>dense MACs / image</th><th>ops / dense</th><th>time ms (all images)</th></tr>\n";
+      << "<th>synaptic ops / image</th><th>dense MACs / image</th><th>ops / dense</th><th>ops / image, min&#8211;max</th><th>time ms (all images)</th></tr>\n";
     for (const auto& l : layers) {
         const double ops = l["synaptic_ops"].get<double>(), macs = l["dense_macs"].get<double>();
         o << "<tr><td>" << esc(l["name"].get<std::string>()) << "</td><td>" << l["neurons"] << "</td><td>"
           << (l["firing_rate"].is_null() ? std::string("-") : fmt("%.4f", l["firing_rate"].get<double>()))
           << "</td><td>" << si(ops / images) << "</td><td>" << si(macs / images) << "</td><td>"
           << fmt("%.3f", macs > 0 ? ops / macs : 0.0) << "</td><td>"
-          << fmt("%.2f", l["time_ms"].get<double>()) << "</td></tr>\n";
+          << (l["per_image"].is_null() ? std::string("-")
+                                      : si(num(l["per_image"]["synaptic_ops"]["min"])) + "&#8211;" +
+                                            si(num(l["per_image"]["synaptic_ops"]["max"])))
+          << "</td><td>" << fmt("%.2f", l["time_ms"].get<double>()) << "</td></tr>\n";
     }
     const auto& tot = p["totals"];
     o << "<tr><th>total</th><th>" << tot["neurons"] << "</th><th>"
@@ -240,17 +243,19 @@ std::string html_report(const nlohmann::ordered_json& p) {
       << si(tot["synaptic_ops_per_image"].get<double>()) << "</th><th>"
       << si(tot["dense_macs_per_image"].get<double>()) << "</th><th>"
       << fmt("%.3f", tot["ops_fraction_of_dense"].get<double>()) << "</th><th>"
-      << fmt("%.2f", tot["time_ms"].get<double>()) << "</th></tr></table>\n";
+      << (p["per_image"].is_null() ? std::string("-")
+                                  : si(num(p["per_image"]["synaptic_ops"]["min"])) + "&#8211;" +
+                                        si(num(p["per_image"]["synaptic_ops"]["max"])))
+      << "</th><th>" << fmt("%.2f", tot["time_ms"].get<double>()) << "</th></tr></table>\n";
 
     // Where neurons fire, per spiking layer.
-    const double steps_all = double(T) * images;
     o << "<h2>Neurons per layer: rate histogram, firing map, channels</h2>\n<p class=\"note\">Per neuron, "
       << "its spikes over all images and steps / (" << T << " x images). Histogram: neurons per rate bin "
       << "(0 to 1 in tenths). Map: rate per pixel, summed over channels (H x W); strip: rate per channel; "
       << "both coloured from 0 to the layer's own maximum (shown). Dead: never fired; saturated: fired "
       << "at every step of every image.</p>\n<table id=\"neurons\"><tr><th>layer</th><th>neurons</th>"
-      << "<th>dead</th><th>saturated</th><th>rate histogram</th><th>firing map and channels</th></tr>\n";
-    (void)steps_all;
+      << "<th>dead</th><th>saturated</th><th>rate histogram</th><th>firing map (H x W)</th>"
+      << "<th>rate per channel (rows of 32)</th></tr>\n";
     for (auto* lp : spiking) {
         const auto& l = *lp;
         const std::string name = esc(l["name"].get<std::string>());
@@ -259,28 +264,30 @@ std::string html_report(const nlohmann::ordered_json& p) {
         std::vector<std::string> tips;
         for (int b = 0; b < 10; ++b) tips.push_back("rate " + fmt("%.1f", b / 10.0) + "-" + fmt("%.1f", (b + 1) / 10.0));
         bars(o, doubles(l["neuron_rate_histogram"]), 120, 36, "hist", "#6a51a3", tips);
-        o << "</td><td class=\"fig\">";
+        o << "</td>";
         if (l["spatial_rate"].is_array()) {
             std::vector<std::vector<double>> map;
+            for (const auto& row : l["spatial_rate"]) map.push_back(doubles(row));
             double m = 0;
-            for (const auto& row : l["spatial_rate"]) {
-                map.push_back(doubles(row));
-                for (double v : map.back()) m = std::max(m, v);
-            }
-            const int cell = std::max(3, 64 / std::max<int>(1, int(map.size())));
-            heat(o, map, cell, m, "spatial", name + " pixel");
+            for (const auto& row : map)
+                for (double v : row) m = std::max(m, v);
+            o << "<td class=\"fig\">";
+            heat(o, map, std::max(3, 96 / std::max<int>(1, int(map.size()))), m, "spatial", name + " pixel");
+            o << "<span class=\"note\">" << map.size() << " x " << (map.empty() ? 0 : map[0].size()) << ", max "
+              << fmt("%.3f", m) << "</span></td><td class=\"fig\">";
             const std::vector<double> ch = doubles(l["channel_rate"]);
             double mc = 0;
             for (double v : ch) mc = std::max(mc, v);
-            const int cw = std::max(1, std::min(8, 512 / std::max<int>(1, int(ch.size()))));
-            std::vector<std::vector<double>> strip{ch};
-            o << "<span class=\"note\">max " << fmt("%.3f", m) << "</span> ";
-            heat(o, strip, cw, mc, "channels", name + " channel");
-            o << " <span class=\"note\">" << ch.size() << " channels, max " << fmt("%.3f", mc) << "</span>";
+            std::vector<std::vector<double>> grid;
+            for (size_t i = 0; i < ch.size(); i += 32)
+                grid.emplace_back(ch.begin() + long(i), ch.begin() + long(std::min(ch.size(), i + 32)));
+            if (grid.size() > 1) grid.back().resize(32, 0.0);
+            heat(o, grid, 7, mc, "channels", name + " channel (row, column)");
+            o << "<span class=\"note\">" << ch.size() << " channels, max " << fmt("%.3f", mc) << "</span></td>";
         } else {
-            o << "<span class=\"note\">linear layer</span>";
+            o << "<td class=\"note\" colspan=\"2\">linear layer: no map</td>";
         }
-        o << "</td></tr>\n";
+        o << "</tr>\n";
     }
     o << "</table>\n";
 
