@@ -47,7 +47,8 @@ void Counters::clear() {
 }
 
 namespace {
-void add(std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+template <class A, class B>
+void add(std::vector<A>& a, const std::vector<B>& b) {
     if (a.size() < b.size()) a.resize(b.size(), 0);
     for (size_t i = 0; i < b.size(); ++i) a[i] += b[i];
 }

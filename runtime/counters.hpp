@@ -27,8 +27,11 @@ struct LayerCounters {
     double seconds = 0;         // wall time in the layer (only with timing on)
     std::vector<uint64_t> spikes_per_step;  // [t], summed over images
     // Spikes of each output neuron (channel-last: (y * W + x) * C + c), over
-    // all images and steps; empty for the non-spiking readout layer.
-    std::vector<uint64_t> neuron_spikes;
+    // all images and steps; empty for the non-spiking readout layer. 32 bits
+    // halve what the increments touch (one per spike); a count wraps after
+    // 2^32 / T images (268 M at T = 16) of one neuron firing at every step,
+    // past what one `fsvae profile` runs (2^24 images).
+    std::vector<uint32_t> neuron_spikes;
 };
 
 struct Counters {

@@ -97,7 +97,7 @@ TEST_CASE("neuron counts: independent of threads and of splitting a layer into p
     const size_t n = 4;
     std::vector<float> in = test_images(I, n), out(n * I.image_size());
     for (Mode mode : {Mode::Generate, Mode::Reconstruct}) {
-        INFO(mode == Mode::Generate ? "generate" : "reconstruct");
+        INFO((mode == Mode::Generate ? "generate" : "reconstruct"));
         // One workspace, one thread, image by image: the plain step loop.
         Workspace plain(e), split(e);
         split.set_threads(4);  // layers split by output parts
