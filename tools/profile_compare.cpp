@@ -2,6 +2,7 @@
 // per-layer rate and operation deltas and the dead-neuron sets that differ,
 // as JSON and as a self-contained HTML page.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -36,6 +37,21 @@ std::string fmt(const char* f, double v) {
 }
 
 double num(const json& v) { return v.is_number() ? v.get<double>() : 0.0; }
+
+// 3 significant digits with a k/M/G suffix, sign kept: "+1.26k", "23.5M".
+std::string si(double v, bool sign = false) {
+    const char* unit[] = {"", "k", "M", "G", "T"};
+    std::string out = v < 0 ? "-" : sign ? "+" : "";
+    v = std::abs(v);
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+        v /= 1000;
+        ++u;
+    }
+    out += fmt(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
+    out += unit[u];
+    return out;
+}
 
 // Indices (published order) of the neurons that never fired.
 std::vector<uint64_t> dead(const json& layer) {
@@ -178,7 +194,7 @@ std::string html_compare(const json& d) {
         o << "<tr><td>" << (k[0] == 'a' ? "A" : "B") << "</td><td>" << esc(r["file"].get<std::string>())
           << "</td><td>" << esc(r["model"].get<std::string>()) << "</td><td>" << esc(r["mode"].get<std::string>())
           << "</td><td>" << r["images"] << "</td><td>" << r["seed"] << "</td><td>"
-          << fmt("%.4f", num(r["firing_rate"])) << "</td><td>" << fmt("%.4g", num(r["synaptic_ops_per_image"]))
+          << fmt("%.4f", num(r["firing_rate"])) << "</td><td>" << si(num(r["synaptic_ops_per_image"]))
           << "</td><td>" << r["dead_neurons"] << "</td><td>" << fmt("%.4f", num(r["latent_rate"])) << "</td></tr>\n";
     }
     o << "</table>\n";
@@ -230,16 +246,17 @@ std::string html_compare(const json& d) {
         const json& dd = l["synaptic_ops_per_image_delta"];
         o << "<tr><td>" << esc(l["name"].get<std::string>()) << "</td><td>" << cell(l["firing_rate_a"], "%.4f")
           << "</td><td>" << cell(l["firing_rate_b"], "%.4f") << "</td><td" << cls(l["firing_rate_delta"]) << ">"
-          << cell(l["firing_rate_delta"], "%+.4f") << "</td><td>" << cell(da, "%.4g") << "</td><td>"
-          << cell(l["synaptic_ops_per_image_b"], "%.4g") << "</td><td" << cls(dd) << ">"
+          << cell(l["firing_rate_delta"], "%+.4f") << "</td><td>" << (da.is_null() ? "-" : si(num(da)))
+          << "</td><td>" << (l["synaptic_ops_per_image_b"].is_null() ? "-" : si(num(l["synaptic_ops_per_image_b"])))
+          << "</td><td" << cls(dd) << ">"
           << (dd.is_null() ? std::string("-")
-                           : fmt("%+.4g", num(dd)) + (num(da) > 0 ? fmt(" (%+.1f%%)", 100 * num(dd) / num(da)) : ""))
+                           : si(num(dd), true) + (num(da) > 0 ? fmt(" (%+.1f%%)", 100 * num(dd) / num(da)) : ""))
           << "</td><td>" << cell(l["dead_a"], "%.0f") << "</td><td>" << cell(l["dead_b"], "%.0f") << "</td><td>"
           << list(l["dead_only_a"]) << "</td><td>" << list(l["dead_only_b"]) << "</td></tr>\n";
     }
     const json& t = d["totals"];
     o << "</table>\n<p>Overall firing rate " << fmt("%+.4f", num(t["firing_rate_delta"])) << ", synaptic ops per image "
-      << fmt("%+.4g", num(t["synaptic_ops_per_image_delta"])) << ", latent rate "
+      << si(num(t["synaptic_ops_per_image_delta"]), true) << ", latent rate "
       << fmt("%+.4f", num(t["latent_rate_delta"])) << " (B &#8722; A).</p>\n"
       << "<p class=\"note\">Dead neurons are indexed in the published code's order (channel, row, column); "
       << "the first 8 of each set are listed, the JSON holds them all.</p>\n</body></html>\n";
