@@ -403,6 +403,14 @@ class ProfileTest(unittest.TestCase):
                 self.assertEqual(rows, [l["name"] for l in p["layers"] if l["spiking"]])
                 self.assertEqual((files["rate_per_step.png"]["width"], files["rate_per_step.png"]["height"]),
                                  (T * 24, len(rows) * 24))
+            # A figures "directory" that is a file: one line naming it, nothing written.
+            (tmp / "taken").write_text("x")
+            r = subprocess.run([str(FSVAE), "profile", "--count", "1", "--json", str(tmp / "q.json"),
+                                "--figures", str(tmp / "taken")], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertIn(str(tmp / "taken"), r.stderr)
+            self.assertFalse((tmp / "q.json").exists())
         finally:
             shutil.rmtree(tmp)
 
