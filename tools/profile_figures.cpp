@@ -60,6 +60,36 @@ Grid bars(const std::vector<double>& v, size_t bar_w, size_t h, const uint8_t rg
     return g;
 }
 
+// Box plots, one row of row_h pixels per entry of q (min, q1, median, q3,
+// max), over w pixels for 0..vmax: whiskers grey, box blue, median dark.
+Grid boxes(const std::vector<const json*>& q, size_t w, size_t row_h, double vmax) {
+    Grid g;
+    g.channels = 3;
+    g.width = w;
+    g.height = q.size() * row_h;
+    g.pixels.assign(g.width * g.height * 3, 255);
+    const auto X = [&](const json& v) {
+        return std::min(w - 1, size_t(std::max(0.0, v.get<double>()) / (vmax > 0 ? vmax : 1.0) * double(w - 1)));
+    };
+    const auto fill = [&](size_t x0, size_t x1, size_t y0, size_t y1, uint8_t r, uint8_t gr, uint8_t b) {
+        for (size_t y = y0; y < y1; ++y)
+            for (size_t x = x0; x <= x1; ++x) {
+                uint8_t* p = &g.pixels[(y * g.width + x) * 3];
+                p[0] = r, p[1] = gr, p[2] = b;
+            }
+    };
+    for (size_t i = 0; i < q.size(); ++i) {
+        const json& b = *q[i];
+        const size_t y = i * row_h;
+        fill(X(b["min"]), X(b["max"]), y + row_h / 2 - 1, y + row_h / 2 + 1, 85, 85, 85);
+        fill(X(b["min"]), X(b["min"]), y + 3, y + row_h - 3, 85, 85, 85);
+        fill(X(b["max"]), X(b["max"]), y + 3, y + row_h - 3, 85, 85, 85);
+        fill(X(b["q1"]), X(b["q3"]), y + 2, y + row_h - 2, 158, 202, 225);
+        fill(X(b["median"]), std::min(w - 1, X(b["median"]) + 1), y + 2, y + row_h - 2, 8, 48, 107);
+    }
+    return g;
+}
+
 std::vector<double> doubles(const json& a) {
     std::vector<double> v;
     if (a.is_array())
@@ -121,6 +151,19 @@ std::vector<Figure> figures(const json& p) {
         "firing rate per spiking layer (rows, in the order of \"layers\") and time step (columns)", max_of(per_step));
     add("neuron_rate_histogram.png", heat(hist, 24, max_of(hist)),
         "fraction of each layer's neurons (rows) per rate bin (columns: 0-0.1 .. 0.9-1)", max_of(hist));
+    // Spread over images of each spiking layer's rate.
+    std::vector<const json*> spread;
+    double spread_max = 0;
+    for (const json& l : p["layers"])
+        if (l["spiking"].get<bool>() && l["per_image"].is_object() && l["per_image"]["firing_rate"].is_object()) {
+            spread.push_back(&l["per_image"]["firing_rate"]);
+            spread_max = std::max(spread_max, num(l["per_image"]["firing_rate"]["max"]));
+        }
+    if (!spread.empty())
+        add("rate_spread.png", boxes(spread, 400, 24, spread_max),
+            "per spiking layer (rows, as in rate_per_step.png): the per-image firing rate, whiskers min to max, "
+            "box q1 to q3, dark line the median; x from 0 to \"brightest\" (the largest per-image rate)",
+            spread_max);
     const std::vector<std::vector<double>> latent{doubles(p["latent"]["rate_per_latent"])};
     add("latent_rate.png", heat(latent, 8, max_of(latent)), "rate per latent (one 8 px cell each)", max_of(latent));
     static const uint8_t blue[3] = {49, 130, 189}, red[3] = {228, 87, 46};

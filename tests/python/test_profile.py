@@ -382,7 +382,7 @@ class ProfileTest(unittest.TestCase):
                     self.assertIn(l["name"] + "_map.png", files)
                     self.assertIn(l["name"] + "_channels.png", files)
                 for name in ["rate_per_step.png", "neuron_rate_histogram.png", "latent_rate.png",
-                             "choice_counts.png", "image_ops_histogram.png"]:
+                             "choice_counts.png", "image_ops_histogram.png", "rate_spread.png"]:
                     self.assertIn(name, files)
                 self.assertEqual(sorted(os.listdir(out / "fig")), sorted(list(files) + ["figures.json"]))
                 for f in files.values():
@@ -403,6 +403,9 @@ class ProfileTest(unittest.TestCase):
                 self.assertEqual(rows, [l["name"] for l in p["layers"] if l["spiking"]])
                 self.assertEqual((files["rate_per_step.png"]["width"], files["rate_per_step.png"]["height"]),
                                  (T * 24, len(rows) * 24))
+                self.assertEqual(files["rate_spread.png"]["height"], len(rows) * 24)
+                self.assertEqual(files["rate_spread.png"]["brightest"],
+                                 max(l["per_image"]["firing_rate"]["max"] for l in p["layers"] if l["spiking"]))
             # A figures "directory" that is a file: one line naming it, nothing written.
             (tmp / "taken").write_text("x")
             r = subprocess.run([str(FSVAE), "profile", "--count", "1", "--json", str(tmp / "q.json"),
