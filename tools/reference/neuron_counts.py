@@ -1,8 +1,8 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Per-neuron spike counts of the reference, as JSON, for comparing with the
 runtime's `fsvae profile` counts exactly.
 
-    python3 tools/reference/neuron_counts.py --mode generate|reconstruct --count N --seed S
+    /usr/bin/python3 tools/reference/neuron_counts.py --mode generate|reconstruct --count N --seed S
         [--checkpoint PATH] [--images IDX3.gz]
 
 The sampler's choices are the runtime's (philox.py) for seed S and images
