@@ -10,8 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
+#include "../kernels/tanh.hpp"
+#include "error.hpp"
 #include "operations.hpp"
 #include "propagate.hpp"
 
@@ -183,7 +187,32 @@ void Workspace::size_for(Mode mode) {
     sized_[mode == Mode::Generate ? 0 : 1] = true;
 }
 
+void Workspace::check_inputs(Mode mode, const ChoiceSource& choices, const float* image) const {
+    // What the step loop takes from the caller, checked before it starts: the
+    // sampler indexes the sampled layer with c * k + r (r < the source's k),
+    // fills latent_dim choices a step, and reads T steps of injected ones;
+    // the overflow bound (model.cpp) holds for image values in [-1, 1].
+    const ModelInfo& I = engine_.model().info();
+    if (choices.k() != I.k || choices.latent_dim() != I.latent_dim)
+        throw Error("sampler choices are for k " + std::to_string(choices.k()) + " and " +
+                    std::to_string(choices.latent_dim()) + " latents; the model has k " +
+                    std::to_string(I.k) + " and " + std::to_string(I.latent_dim) + " latents");
+    const size_t injected = choices.injected_steps();
+    if (injected != 0 && injected < I.time_steps)
+        throw Error("injected sampler choices hold " + std::to_string(injected) +
+                    " steps; the model runs " + std::to_string(I.time_steps));
+    if (mode != Mode::Reconstruct) return;
+    for (size_t i = 0; i < I.image_size(); ++i)
+        if (!(image[i] >= -1.0f && image[i] <= 1.0f)) {  // NaN fails both
+            char v[32];
+            std::snprintf(v, sizeof v, "%g", double(image[i]));
+            throw Error("image to reconstruct: value " + std::to_string(i) + " is " + v +
+                        "; values must be within [-1, 1]");
+        }
+}
+
 void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image) {
+    check_inputs(mode, choices, image);
     if (!sized_[mode == Mode::Generate ? 0 : 1]) size_for(mode);
     mode_ = mode;
     s_.choices = choices;
@@ -255,7 +284,7 @@ void Workspace::read_image(float* out) {
                       s_.spike_sum_weight, s_.acc.data(), s_.readout_scratch.data());
     const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;
     for (size_t p = 0; p < HW; ++p)
-        for (size_t c = 0; c < C; ++c) out[c * HW + p] = std::tanh(s_.acc[p * C + c]);
+        for (size_t c = 0; c < C; ++c) out[c * HW + p] = kernels::portable_tanh(s_.acc[p * C + c]);
 }
 
 void Workspace::read_trace(ImageTrace* trace) const {

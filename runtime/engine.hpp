@@ -123,6 +123,9 @@ public:
     // (tanh of the readout accumulated up to the last step run; before the
     // last step this applies the image layer to the sum so far).
     // `image` is required for Mode::Reconstruct and ignored otherwise.
+    // begin(), generate() and reconstruct() throw fsvae::Error, before
+    // anything runs, for choices made for another k or latent count,
+    // injected choices shorter than T steps, or image values outside [-1, 1].
     void begin(Mode mode, const ChoiceSource& choices, const float* image = nullptr);
     bool step();
     uint32_t steps_done() const { return t_; }
@@ -140,6 +143,8 @@ public:
     void set_threads(size_t n);
 
 private:
+    // The caller's choices and image, checked before anything runs.
+    void check_inputs(Mode mode, const ChoiceSource& choices, const float* image) const;
     // Sizes the slots and scratch of `mode` (the first reconstruction
     // allocates the encoder's).
     void size_for(Mode mode);

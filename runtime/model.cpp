@@ -31,18 +31,65 @@ std::string shape_str(const Shape3& s) {
     return o.str();
 }
 
-// Bounds that keep every size computation far from overflow and any
-// allocation the file could request reasonable.
-constexpr uint32_t kMaxTimeSteps = 4096;
-constexpr uint32_t kMaxK = 4096;
-constexpr uint32_t kMaxLatent = 65536;
+// Model::kMaxTimeSteps, kMaxK and kMaxLatent keep every size computation far
+// from overflow and any allocation the file could request reasonable.
 
-// Finite weights can still overflow: a membrane adds up to 2^17 weights a
-// step for up to 4096 steps, and an infinite readout current becomes NaN at
-// the next step (0 * inf, or inf - inf), which is then written out as an
-// image. With every weight and bias within this bound no sum can exceed
-// about 1e29, far from FLT_MAX (3.4e38); trained weights are O(1).
-constexpr float kMaxMagnitude = 1e20f;
+// The most terms one neuron's input sums in one step: posterior.layers.0
+// takes [x_lat ; z], 2 x latent_dim inputs; convolutions take at most
+// 9 x 256 (encoder.4 of FSVAELarge), transposed ones 4 x 512 (decoder.0),
+// the image layer 9 x 32. Checked per layer below, so that the bound on
+// kMaxMagnitude holds for any architecture this loader accepts.
+constexpr uint64_t kMaxFanIn = 2 * uint64_t(Model::kMaxLatent);
+
+// No sum of the step loop can overflow, by construction. With the limits
+// checked here (|w|, |b| <= M = Model::kMaxMagnitude, tau and readout_decay in
+// [0, 1], T <= Model::kMaxTimeSteps, fan-in <= F = kMaxFanIn) and the inputs
+// Workspace::begin checks (image values in [-1, 1]; spikes are 0 or 1):
+//  - Every float the step loop forms is a tree of additions whose leaves
+//    are weights, biases, products w * x with |x| <= 1 (|fl(w x)| <= M), or
+//    products of a weight and a readout sum, with multiplications by tau or
+//    readout_decay in between, which cannot make a float larger. Each
+//    addition rounds up by at most a factor 1 + u (u = 2^-24), so a value of
+//    n leaves each at most L in magnitude has |v| <= n L (1 + u)^(n-1)
+//    <= n L e^(n u) (induction over the tree).
+//  - A membrane: each step adds at most F events and the bias, and tau <= 1
+//    keeps what came before, so after T steps n <= T (F + 1)
+//    = 4096 x 131073 = 536,875,008 leaves of M; n u = 32.0, e^32 = 7.9e13;
+//    |u| <= 4.24e22 M. (The exact worst case is n M = 5.4e8 M; the rounding
+//    factor is what a proof must allow, not what happens: test_model.cpp's
+//    widest layer at the limits in fact stalls below the exact sum.)
+//  - The readout sum S = d S + s (d <= 1, s in {0, 1}) and its bias weight
+//    B = d B + 1 are at most T exactly (integers below 2^24); the image's
+//    current, 9 taps x 32 channels of w S plus b B, has 289 leaves of at
+//    most M T (1 + u): |acc| <= 289 x 4096 x M (1 + u)^290 = 1.2e6 M.
+// With M = 1e12 the largest, 4.24e34, is 8,000 times below FLT_MAX
+// (3.4e38), so no sum reaches infinity, and no inf - inf or 0 * inf makes a
+// NaN image. Trained weights are O(1) (the bundled model, tdBN folded in:
+// |w| <= 0.48, |b| <= 1.3).
+static_assert(Model::kMaxMagnitude == 1e12f && Model::kMaxTimeSteps == 4096 &&
+                  kMaxFanIn == 131072,
+              "the derivation above is for these limits: redo it");
+
+// Input terms one output of layer s sums per step (see kMaxFanIn).
+uint64_t fan_in(const LayerSpec& s) {
+    if (s.kind == LayerKind::Linear) return s.in.size();
+    const uint64_t taps = s.kind == LayerKind::Conv || s.stride == 1
+                              ? uint64_t(s.kernel) * s.kernel
+                              : uint64_t((s.kernel + s.stride - 1) / s.stride) *
+                                    ((s.kernel + s.stride - 1) / s.stride);
+    return taps * s.in.c;
+}
+
+// The one size check of load_file and from_buffer, before any byte is read.
+static_assert(Model::kMaxBytes == FLATBUFFERS_MAX_BUFFER_SIZE - 1,
+              "FlatBuffers' Verifier requires a size below FLATBUFFERS_MAX_BUFFER_SIZE");
+void check_size(const std::string& origin, const char* what, uint64_t size) {
+    if (size <= Model::kMaxBytes) return;
+    if (size > (uint64_t(1) << 31))
+        fail(origin, std::string(what) + " is larger than 2 GiB, the FlatBuffers limit");
+    fail(origin, std::string(what) + " is " + std::to_string(size) +
+                     " bytes, over the FlatBuffers limit of " + std::to_string(Model::kMaxBytes));
+}
 
 std::string number(float v) {
     char buf[32];
@@ -62,8 +109,7 @@ std::shared_ptr<const Model> Model::load_file(const std::string& path) {
     const std::streamoff end = in.tellg();
     if (end < 0) fail(path, "cannot read model file");
     if (end == 0) fail(path, "model file is empty");
-    if (uint64_t(end) > (uint64_t(1) << 31))
-        fail(path, "model file is larger than 2 GiB, the FlatBuffers limit");
+    check_size(path, "model file", uint64_t(end));
     std::shared_ptr<Model> m(new Model());
     m->owned_.resize(size_t(end));
     in.seekg(0);
@@ -78,6 +124,7 @@ std::shared_ptr<const Model> Model::load_file(const std::string& path) {
 std::shared_ptr<const Model> Model::from_buffer(const void* data, size_t size,
                                                 const std::string& origin) {
     if (data == nullptr || size == 0) fail(origin, "model buffer is empty");
+    check_size(origin, "model buffer", size);
     // Weights and fields are read in place as floats and 32-bit integers.
     if (reinterpret_cast<uintptr_t>(data) % alignof(uint32_t) != 0)
         fail(origin, "model buffer is not 4-byte aligned; FlatBuffers reads it in place");
@@ -140,9 +187,17 @@ void Model::parse(const std::string& origin) {
                          std::to_string(kMaxLatent));
     if (uint64_t(I.latent_dim) * I.k > (uint64_t(1) << 24))
         fail(origin, "latent_dim x k is too large");
+    // The neuron constants, as the bound on kMaxMagnitude needs them: a decay
+    // above 1 grows a membrane or the readout sum geometrically (the readout
+    // at 400 overflowed in a few steps and made every pixel NaN). A
+    // threshold of 0 or less fires neurons at rest. bn_alpha is not checked:
+    // the exporter folds it into the weights, and the step loop never reads it.
     if (!std::isfinite(I.vth) || !std::isfinite(I.tau) || !std::isfinite(I.readout_decay))
         fail(origin, "vth, tau or readout_decay is not finite");
+    if (!(I.vth > 0)) fail(origin, "vth " + std::to_string(I.vth) + " is not positive");
     if (I.tau < 0 || I.tau > 1) fail(origin, "tau " + std::to_string(I.tau) + " is outside [0, 1]");
+    if (I.readout_decay < 0 || I.readout_decay > 1)
+        fail(origin, "readout_decay " + std::to_string(I.readout_decay) + " is outside [0, 1]");
     if (I.image_channels != 1 && I.image_channels != 3)
         fail(origin, "image_channels " + std::to_string(I.image_channels) + " is not 1 or 3");
     const uint32_t side = variant_image_size(I.variant);
@@ -202,6 +257,9 @@ void Model::parse(const std::string& origin) {
         if (fl->bias()->size() != s.bias_size())
             fail(origin, where + "bias has " + std::to_string(fl->bias()->size()) +
                              " values, expected " + std::to_string(s.bias_size()));
+        if (fan_in(s) > kMaxFanIn)  // an architecture the overflow bound does not cover
+            fail(origin, where + "takes " + std::to_string(fan_in(s)) +
+                             " inputs per output, more than " + std::to_string(kMaxFanIn));
         Layer L;
         L.spec = s;
         L.spec.bn_alpha = fl->bn_alpha();
@@ -213,7 +271,7 @@ void Model::parse(const std::string& origin) {
                 if (!std::isfinite(v[i]))
                     fail(origin, where + what + " " + std::to_string(i) + " is not finite");
                 fail(origin, where + what + " " + std::to_string(i) + " is " + number(v[i]) +
-                                 ", beyond the +-1e20 within which no sum of the step loop can overflow");
+                                 ", beyond the +-1e12 within which no sum of the step loop can overflow");
             }
         };
         check_values(L.weight, s.weight_size(), "weight");

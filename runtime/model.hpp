@@ -36,11 +36,22 @@ public:
     // The schema version this runtime reads.
     static constexpr uint32_t kSchemaVersion = 1;
 
+    // Limits checked at load (model.cpp says what each one guarantees).
+    static constexpr uint32_t kMaxTimeSteps = 4096;
+    static constexpr uint32_t kMaxK = 4096;
+    static constexpr uint32_t kMaxLatent = 65536;
+    static constexpr float kMaxMagnitude = 1e12f;  // |weight|, |bias|
+    // The largest model, file or buffer: FlatBuffers' Verifier requires a
+    // size below FLATBUFFERS_MAX_BUFFER_SIZE, 2^31 - 1.
+    static constexpr uint64_t kMaxBytes = (uint64_t(1) << 31) - 2;
+
     // Reads and validates a model file. Throws fsvae::Error naming the file.
+    // A file over kMaxBytes is refused before it is read.
     static std::shared_ptr<const Model> load_file(const std::string& path);
 
     // Validates a model held in a caller-owned buffer, without copying it:
     // the buffer must outlive the model. `origin` names it in error messages.
+    // A size over kMaxBytes is refused before any byte is read.
     static std::shared_ptr<const Model> from_buffer(const void* data, size_t size,
                                                     const std::string& origin);
 

@@ -2,6 +2,7 @@
 #include "operations.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace fsvae {
 
@@ -22,6 +23,7 @@ void SamplerOp::step(ImageState& s, uint32_t t) const {
     uint64_t* ones = s.counters.latent_ones.data();
     uint64_t* taken = s.counters.choices.data();
     for (uint32_t c = 0; c < I.latent_dim; ++c) {
+        assert(s.r[c] < I.k);  // Workspace::check_inputs and ChoiceSource's own checks
         const uint8_t bit = s.mask[size_t(c) * I.k + s.r[c]];
         zrow[c] = bit;
         ones[c] += bit;

@@ -15,6 +15,10 @@
 #include "propagate.hpp"
 
 #include <algorithm>
+#include <cassert>
+#include <string>
+
+#include "error.hpp"
 
 namespace fsvae {
 namespace {
@@ -102,8 +106,34 @@ size_t split_output(const LayerSpec& s, size_t parts, OutputPart* out) {
     return parts;
 }
 
-uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
-                          size_t n, float* target, PairScratch sc, OutputPart part) {
+void check_events(const LayerSpec& s, const uint32_t* events, size_t n) {
+    for (size_t e = 0; e < n; ++e) {
+        if (events[e] >= s.in.size())
+            throw Error("layer \"" + s.name + "\": event " + std::to_string(e) + " (input " +
+                        std::to_string(events[e]) + ") is past the layer's " +
+                        std::to_string(s.in.size()) + " inputs");
+        if (e > 0 && events[e] <= events[e - 1])
+            throw Error("layer \"" + s.name + "\": event " + std::to_string(e) + " (input " +
+                        std::to_string(events[e]) + ") does not follow event " +
+                        std::to_string(e - 1) + " (input " + std::to_string(events[e - 1]) +
+                        "); events must be strictly increasing");
+    }
+}
+
+namespace {
+
+#ifndef NDEBUG
+bool events_ok(const LayerSpec& s, const uint32_t* events, size_t n) {
+    for (size_t e = 0; e < n; ++e)
+        if (events[e] >= s.in.size() || (e > 0 && events[e] <= events[e - 1])) return false;
+    return true;
+}
+#endif
+
+// propagate_events without the check (lif_step's).
+uint64_t add_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                    size_t n, float* target, PairScratch sc, OutputPart part) {
+    assert(events_ok(L.spec, events, n));
     const LayerSpec& s = L.spec;
     const size_t lo = part.lo, len = part.size(s);
     if (s.kind == LayerKind::Linear) {
@@ -147,6 +177,8 @@ uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const u
     return ops;
 }
 
+}  // namespace
+
 uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const float* values,
                           float* target, PairScratch sc) {
     const LayerSpec& s = L.spec;
@@ -165,8 +197,12 @@ uint64_t propagate_values(const Layer& L, const kernels::KernelTable& K, const f
     return ops;
 }
 
-uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
-                         size_t n, float* target, PairScratch sc, float* values) {
+namespace {
+
+// propagate_dense without the check (lif_step's).
+uint64_t add_dense(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                   size_t n, float* target, PairScratch sc, float* values) {
+    assert(events_ok(L.spec, events, n));
     const LayerSpec& s = L.spec;
     std::fill(values, values + s.in.size(), 0.0f);
     for (size_t e = 0; e < n; ++e) values[events[e]] = 1.0f;
@@ -177,14 +213,24 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
     return propagate_values(L, K, values, target, sc);
 }
 
-namespace {
-
 // Row stride of the readout's channel-major copy of S: a row of in.h * in.w
 // floats padded by one cache line, since rows a power of two apart (4 KB for
 // 32 x 32) would all fall in the same cache set.
 size_t readout_stride(const LayerSpec& s) { return size_t(s.in.h) * s.in.w + 16; }
 
 }  // namespace
+
+uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                          size_t n, float* target, PairScratch sc, OutputPart part) {
+    check_events(L.spec, events, n);
+    return add_events(L, K, events, n, target, sc, part);
+}
+
+uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                         size_t n, float* target, PairScratch sc, float* values) {
+    check_events(L.spec, events, n);
+    return add_dense(L, K, events, n, target, sc, values);
+}
 
 size_t readout_scratch_floats(const LayerSpec& s) {
     const size_t planes = size_t(s.kernel) * s.kernel * s.out.c;
@@ -254,8 +300,8 @@ size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float 
                 uint64_t* ops, float* dense_values, float* readout_sum, float readout_decay,
                 OutputPart part) {
     const LayerSpec& s = L.spec;
-    *ops += dense_values ? propagate_dense(L, K, events, n_events, u, scratch, dense_values)
-                         : propagate_events(L, K, events, n_events, u, scratch, part);
+    *ops += dense_values ? add_dense(L, K, events, n_events, u, scratch, dense_values)
+                         : add_events(L, K, events, n_events, u, scratch, part);
     const size_t lo = part.lo;
     const size_t n = K.fire(u + lo, part.size(s), vth, fired,
                             fire_next(L, tau, readout_sum, readout_decay, part));

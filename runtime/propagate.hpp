@@ -31,6 +31,19 @@ size_t max_pairs(const LayerSpec& s, bool dense);
 // Floats of per-pixel patches one step of a transposed convolution can need.
 size_t max_patch_floats(const LayerSpec& s);
 
+// Event lists: indices into the layer's input (channel-last layout), strictly
+// increasing, as fire lists them. The scratch holds one patch per input pixel
+// and one set of spans per input element (max_pairs, max_patch_floats), and a
+// transposed convolution sums the consecutive events of one pixel into its
+// patch: an index out of order or repeated would start that pixel's patch
+// again, past the scratch, and one past the input would read past the
+// weights. Throws fsvae::Error naming the layer and the first event that
+// breaks the rule. propagate_events and propagate_dense check their events
+// with it; lif_step, the step loop's own entry, takes the lists fire and the
+// engine make (increasing by construction) and checks them only in debug
+// builds (assert).
+void check_events(const LayerSpec& s, const uint32_t* events, size_t n);
+
 // A part of a layer's output neurons, [lo, hi): for a linear layer any
 // columns, for a convolution whole output rows (multiples of out.w * out.c).
 // Parts are computed independently (by different threads) with the same

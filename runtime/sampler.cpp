@@ -3,7 +3,11 @@
 // latent % 4 of the output x gives r = floor(x * k / 2^32).
 #include "sampler.hpp"
 
+#include <cassert>
 #include <cstddef>
+#include <string>
+
+#include "error.hpp"
 
 namespace fsvae {
 
@@ -22,17 +26,35 @@ std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> ctr, std::array<uint3
 }
 
 ChoiceSource::ChoiceSource(uint64_t seed, uint64_t image_index, uint32_t k, uint32_t latent_dim,
-                           const uint16_t* injected)
+                           std::span<const uint16_t> injected)
     : key_{uint32_t(seed), uint32_t(seed >> 32)},
       index_(image_index),
       k_(k),
       latent_dim_(latent_dim),
-      injected_(injected) {}
+      injected_(injected.empty() ? nullptr : injected.data()),
+      n_injected_(injected.size()) {
+    // Choices from outside are checked here, once: the sampler indexes the
+    // sampled layer's spikes with c * k + r and trusts r < k.
+    if (k == 0 || latent_dim == 0)
+        throw Error("sampler choices need k and latent_dim of at least 1");
+    if (injected.size() % latent_dim != 0)
+        throw Error("injected sampler choices: " + std::to_string(injected.size()) +
+                    " values are not whole steps of " + std::to_string(latent_dim) + " latents");
+    for (size_t i = 0; i < injected.size(); ++i)
+        if (injected[i] >= k)
+            throw Error("injected sampler choices: step " + std::to_string(i / latent_dim) +
+                        ", latent " + std::to_string(i % latent_dim) + " is " +
+                        std::to_string(injected[i]) + ", not below k = " + std::to_string(k));
+}
 
 void ChoiceSource::choices(uint32_t t, uint32_t* r) const {
     if (injected_) {
+        assert(size_t(t + 1) * latent_dim_ <= n_injected_);
         const uint16_t* row = injected_ + size_t(t) * latent_dim_;
-        for (uint32_t c = 0; c < latent_dim_; ++c) r[c] = row[c];
+        for (uint32_t c = 0; c < latent_dim_; ++c) {
+            assert(row[c] < k_);  // checked when the source was made
+            r[c] = row[c];
+        }
         return;
     }
     for (uint32_t c = 0; c < latent_dim_; c += 4) {

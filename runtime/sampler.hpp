@@ -6,7 +6,9 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace fsvae {
 
@@ -15,21 +17,30 @@ std::array<uint32_t, 4> philox4x32(std::array<uint32_t, 4> counter, std::array<u
 
 class ChoiceSource {
 public:
-    // With `injected` non-null, choices are read from it (T x C values in 0..k-1,
-    // row t then latent c); otherwise drawn from the generator.
+    // With `injected` non-empty, choices are read from it (steps x C values
+    // in 0..k-1, row t then latent c; not copied: it must outlive the
+    // source); otherwise drawn from the generator. Throws fsvae::Error if an
+    // injected value is k or more, the values are not whole steps, or k or
+    // latent_dim is 0.
     ChoiceSource(uint64_t seed, uint64_t image_index, uint32_t k, uint32_t latent_dim,
-                 const uint16_t* injected = nullptr);
+                 std::span<const uint16_t> injected = {});
     // A placeholder (seed 0, image 0, k 1, one latent), to be assigned over.
     ChoiceSource() : ChoiceSource(0, 0, 1, 1) {}
 
     // Fills r[0..latent_dim) for step t.
     void choices(uint32_t t, uint32_t* r) const;
 
+    uint32_t k() const { return k_; }
+    uint32_t latent_dim() const { return latent_dim_; }
+    // Steps of injected choices held (0: drawn from the generator).
+    size_t injected_steps() const { return injected_ ? n_injected_ / latent_dim_ : 0; }
+
 private:
     std::array<uint32_t, 2> key_;
     uint64_t index_;
     uint32_t k_, latent_dim_;
     const uint16_t* injected_;
+    size_t n_injected_;
 };
 
 }  // namespace fsvae

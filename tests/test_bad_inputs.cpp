@@ -1,18 +1,21 @@
 // Bad inputs the other suites do not cover (see docs/robustness.md for the
 // whole table): model paths that are not readable files, metadata out of
-// range, buffers the loader cannot use in place, images too large to
-// decode, and the in-memory image reader agreeing with the file reader.
+// range, buffers the loader cannot use in place or too large to verify,
+// event lists out of order, images too large to decode, and the in-memory
+// image reader agreeing with the file reader.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <limits>
 
 #include "../runtime/error.hpp"
 #include "../runtime/image_input.hpp"
+#include "../runtime/propagate.hpp"
 #include "support.hpp"
 #include "unprivileged.hpp"
 
@@ -86,6 +89,23 @@ TEST_CASE("bad model: metadata out of range") {
         CHECK(load_error(e.to_bytes()) == "tau 1.500000 is outside [0, 1]");
     }
     {
+        // Accepted before: the readout sum grew as 400^t, overflowed, and
+        // `fsvae generate` wrote NaN images and exited 0.
+        auto e = editable_bundled_model();
+        e.readout_decay = 400.0f;
+        CHECK(load_error(e.to_bytes()) == "readout_decay 400.000000 is outside [0, 1]");
+        e.readout_decay = -0.5f;
+        CHECK(load_error(e.to_bytes()) == "readout_decay -0.500000 is outside [0, 1]");
+    }
+    {
+        // A neuron at rest (u = 0) must not fire.
+        auto e = editable_bundled_model();
+        e.vth = 0.0f;
+        CHECK(load_error(e.to_bytes()) == "vth 0.000000 is not positive");
+        e.vth = -1.0f;
+        CHECK(load_error(e.to_bytes()) == "vth -1.000000 is not positive");
+    }
+    {
         auto e = editable_bundled_model();
         e.variant = 7;
         CHECK(load_error(e.to_bytes()) == "unknown model variant 7");
@@ -109,7 +129,7 @@ TEST_CASE("bad model: finite weights too large for the step loop to sum") {
     e.readout_decay = 0.0f;
     for (float& w : e.layer("final_layer.1").weight) w = 3e38f;
     CHECK(load_error(e.to_bytes()) ==
-          "layer \"final_layer.1\": weight 0 is 3e+38, beyond the +-1e20 within which no sum of "
+          "layer \"final_layer.1\": weight 0 is 3e+38, beyond the +-1e12 within which no sum of "
           "the step loop can overflow");
     e = editable_bundled_model();
     e.layer("prior.layers.0").bias[3] = -2e20f;
@@ -124,6 +144,86 @@ TEST_CASE("bad model: a caller's buffer must be aligned for in-place use") {
                          "buf: model buffer is not 4-byte aligned; FlatBuffers reads it in place",
                          Error);
     CHECK_THROWS_WITH_AS(Model::from_buffer(nullptr, 10, "buf"), "buf: model buffer is empty", Error);
+}
+
+TEST_CASE("bad model: a buffer or file over the FlatBuffers limit is refused before it is read") {
+    // FlatBuffers' Verifier requires a size below 2^31 - 1 (an assertion, so
+    // a release build would go on). The size is checked before any byte is
+    // read: the real model's bytes stand for a buffer claimed to be larger.
+    const auto bytes = read_bytes(FSVAE_TEST_MODEL);
+    CHECK(Model::kMaxBytes == 2147483646u);
+    CHECK_THROWS_WITH_AS(Model::from_buffer(bytes.data(), size_t(Model::kMaxBytes) + 1, "buf"),
+                         "buf: model buffer is 2147483647 bytes, over the FlatBuffers limit of "
+                         "2147483646",
+                         Error);
+    CHECK_THROWS_WITH_AS(Model::from_buffer(bytes.data(), size_t(1) << 32, "buf"),
+                         "buf: model buffer is larger than 2 GiB, the FlatBuffers limit", Error);
+    // Files of exactly 2^31 and 2^31 - 1 bytes (sparse: no disk used). The
+    // first was accepted before, and read into 2 GiB of memory.
+    TempDir dir;
+    for (uint64_t size : {uint64_t(1) << 31, (uint64_t(1) << 31) - 1}) {
+        const std::string path = dir.file("big.fsvae");
+        write_bytes(path, bytes);
+        REQUIRE(truncate(path.c_str(), off_t(size)) == 0);
+        CHECK(load_error(path) == path + ": model file is " + std::to_string(size) +
+                                      " bytes, over the FlatBuffers limit of 2147483646");
+    }
+}
+
+TEST_CASE("bad image: a workspace refuses to reconstruct values outside [-1, 1]") {
+    // The image readers give values in [-1, 1]; a caller's own array must be
+    // too, or the bound on the step loop's sums (model.cpp) does not hold.
+    // Accepted before.
+    auto model = bundled_model();
+    const Engine engine(model);
+    Workspace ws(engine);
+    const ModelInfo& I = model->info();
+    std::vector<float> image(I.image_size(), 0.5f), out(I.image_size());
+    const ChoiceSource choices(1, 0, I.k, I.latent_dim);
+    image[3] = std::numeric_limits<float>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(ws.reconstruct(image.data(), choices, out.data()),
+                         "image to reconstruct: value 3 is nan; values must be within [-1, 1]",
+                         Error);
+    image[3] = 1.5f;
+    CHECK_THROWS_WITH_AS(ws.reconstruct(image.data(), choices, out.data()),
+                         "image to reconstruct: value 3 is 1.5; values must be within [-1, 1]",
+                         Error);
+    image[3] = -1.0f;
+    ws.reconstruct(image.data(), choices, out.data());
+    for (float x : out) CHECK(std::isfinite(x));
+}
+
+TEST_CASE("bad events: propagate_events refuses events that are not strictly increasing") {
+    // The spans and patches of one step are sized for each input pixel once
+    // (max_pairs, max_patch_floats): an event list out of order, or with an
+    // index twice, would start a pixel's patch again past the scratch.
+    // Accepted before.
+    auto model = bundled_model();
+    const kernels::KernelTable& K = kernels::scalar_kernels();
+    const Layer& L = model->layer(model->topology().decoder[0]);  // a transposed convolution
+    const LayerSpec& s = L.spec;
+    std::vector<uint32_t> dst(max_pairs(s, false)), src(dst.size()), len(dst.size()), chan(s.in.c);
+    std::vector<float> scale(dst.size()), patch(max_patch_floats(s)), target(s.out.size());
+    const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
+    const std::vector<uint32_t> unsorted = {0, 300, 5}, twice = {2, 7, 7},
+                                beyond = {3, uint32_t(s.in.size())};
+    CHECK_THROWS_WITH_AS(propagate_events(L, K, unsorted.data(), unsorted.size(), target.data(), sc),
+                         "layer \"decoder.0\": event 2 (input 5) does not follow event 1 (input "
+                         "300); events must be strictly increasing",
+                         Error);
+    CHECK_THROWS_WITH_AS(propagate_events(L, K, twice.data(), twice.size(), target.data(), sc),
+                         "layer \"decoder.0\": event 2 (input 7) does not follow event 1 (input "
+                         "7); events must be strictly increasing",
+                         Error);
+    CHECK_THROWS_WITH_AS(propagate_events(L, K, beyond.data(), beyond.size(), target.data(), sc),
+                         "layer \"decoder.0\": event 1 (input 1024) is past the layer's 1024 inputs",
+                         Error);
+    std::vector<float> values(s.in.size() + 1);  // + 1: what the unchecked version wrote
+    CHECK_THROWS_AS(propagate_dense(L, K, beyond.data(), beyond.size(), target.data(), sc,
+                                    values.data()),
+                    Error);
+    const std::vector<uint32_t> sorted = {0, 5, 300};
+    CHECK(propagate_events(L, K, sorted.data(), sorted.size(), target.data(), sc) > 0);
 }
 
 TEST_CASE("bad image: too large to decode, unreadable, or not a file") {

@@ -238,6 +238,20 @@ TEST_CASE("capi: reconstruction, in batches and with its errors") {
     CHECK(fsvae_reconstruct(s.get(), 0, 3, images.data(), 3 * S, out.data(), 3 * S - 1) == FSVAE_ERROR_INVALID_ARGUMENT);
     CHECK(untouched(out));
     CHECK(fsvae_reconstruct(s.get(), 0, 0, nullptr, 0, nullptr, 0) == FSVAE_OK);
+
+    // Pixels outside [-1, 1] (or NaN) are the caller's mistake, refused
+    // before anything runs, in a batch and step by step.
+    for (float bad : {1.5f, -1.01f, std::nanf("")}) {
+        std::vector<float> wrong(images.begin(), images.end());
+        wrong[S + 7] = bad;
+        CHECK(fsvae_reconstruct(s.get(), 0, 3, wrong.data(), 3 * S, out.data(), 3 * S) ==
+              FSVAE_ERROR_INVALID_ARGUMENT);
+        CHECK(std::string(fsvae_last_error()).find("[-1, 1]") != std::string::npos);
+        CHECK(fsvae_reconstruct(t.get(), 0, 3, wrong.data(), 3 * S, out.data(), 3 * S) ==
+              FSVAE_ERROR_INVALID_ARGUMENT);
+        CHECK(fsvae_begin_reconstruct(s.get(), 0, wrong.data() + S, S) == FSVAE_ERROR_INVALID_ARGUMENT);
+        CHECK(untouched(out));
+    }
 }
 
 TEST_CASE("capi: step-by-step generation sharpens into the batch image") {

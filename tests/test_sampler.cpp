@@ -1,11 +1,19 @@
 // The counter-based choice generator: Philox4x32-10 known answers (Random123's
-// kat_vectors), range, uniformity, and independence from call order.
+// kat_vectors), agreement with the Python twin (tools/reference/philox.py),
+// range, uniformity, independence from call order, and the checks on choices
+// handed in from outside.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
+#include <fstream>
+#include <string>
 #include <vector>
 
+#include "../runtime/error.hpp"
 #include "../runtime/sampler.hpp"
+#include "support.hpp"
 
 using fsvae::ChoiceSource;
 using fsvae::philox4x32;
@@ -28,6 +36,28 @@ TEST_CASE("sampler: Philox4x32-10 known-answer vectors") {
     CHECK(c[1] == 0x94fdccebu);
     CHECK(c[2] == 0x5001e420u);
     CHECK(c[3] == 0x24126ea1u);
+}
+
+// The reference injects philox.py's choices to compute what `--seed S` must
+// give, so the two must agree on every value, in particular at the corners:
+// the high halves of seed and index, a latent count not a multiple of 4.
+TEST_CASE("sampler: choices equal tools/reference/philox.py's (tests/golden/philox.json)") {
+    std::ifstream in(fsvae::test::source_path("tests/golden/philox.json"));
+    REQUIRE(in);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    REQUIRE(j.at("cases").size() >= 4);
+    for (const auto& c : j.at("cases")) {
+        const uint64_t seed = c.at("seed"), index = c.at("index");
+        const uint32_t k = c.at("k"), C = c.at("latent_dim");
+        const ChoiceSource s(seed, index, k, C);
+        std::vector<uint32_t> r(C);
+        const auto& rows = c.at("choices");
+        for (uint32_t t = 0; t < rows.size(); ++t) {
+            s.choices(t, r.data());
+            INFO("seed ", seed, " index ", index, " k ", k, " C ", C, " step ", t);
+            CHECK(r == rows[t].get<std::vector<uint32_t>>());
+        }
+    }
 }
 
 TEST_CASE("sampler: choices are in range and close to uniform") {
@@ -69,8 +99,50 @@ TEST_CASE("sampler: a choice depends only on (seed, image, step, latent)") {
 TEST_CASE("sampler: injected choices are returned as given") {
     std::vector<uint16_t> inj(2 * 3);
     for (size_t i = 0; i < inj.size(); ++i) inj[i] = uint16_t(i);
-    ChoiceSource s(0, 0, 20, 3, inj.data());
+    ChoiceSource s(0, 0, 20, 3, inj);
     std::vector<uint32_t> r(3);
     s.choices(1, r.data());
     CHECK(r == std::vector<uint32_t>{3, 4, 5});
+}
+
+TEST_CASE("sampler: injected choices must be below k and whole steps") {
+    // Accepted before: a choice r >= k read mask[c * k + r], past latent c's
+    // k outputs (and past the mask for the last latent).
+    std::vector<uint16_t> inj = {0, 19, 3, 7, 20, 1};  // step 1, latent 1 is k
+    CHECK_THROWS_WITH_AS(ChoiceSource(0, 0, 20, 3, inj),
+                         "injected sampler choices: step 1, latent 1 is 20, not below k = 20",
+                         fsvae::Error);
+    inj[4] = 19;
+    CHECK_NOTHROW(ChoiceSource(0, 0, 20, 3, inj));
+    inj.push_back(0);
+    CHECK_THROWS_WITH_AS(ChoiceSource(0, 0, 20, 3, inj),
+                         "injected sampler choices: 7 values are not whole steps of 3 latents",
+                         fsvae::Error);
+    CHECK_THROWS_WITH_AS(ChoiceSource(0, 0, 20, 0),
+                         "sampler choices need k and latent_dim of at least 1", fsvae::Error);
+}
+
+TEST_CASE("sampler: a workspace refuses choices made for another model") {
+    const auto model = fsvae::test::bundled_model();
+    const fsvae::ModelInfo& I = model->info();
+    const fsvae::Engine engine(model);
+    fsvae::Workspace ws(engine);
+    // k and latents as drawn must be the model's: r < 4096 would index past
+    // a latent's 20 outputs, 256 latents past the 128 the workspace holds.
+    CHECK_THROWS_WITH_AS(ws.begin(fsvae::Mode::Generate, ChoiceSource(1, 0, 4096, I.latent_dim)),
+                         "sampler choices are for k 4096 and 128 latents; the model has k 20 "
+                         "and 128 latents",
+                         fsvae::Error);
+    CHECK_THROWS_WITH_AS(ws.begin(fsvae::Mode::Generate, ChoiceSource(1, 0, I.k, 256)),
+                         "sampler choices are for k 20 and 256 latents; the model has k 20 "
+                         "and 128 latents",
+                         fsvae::Error);
+    // Injected choices must cover every step.
+    const std::vector<uint16_t> short_of_steps(size_t(I.time_steps - 1) * I.latent_dim, 0);
+    CHECK_THROWS_WITH_AS(
+        ws.begin(fsvae::Mode::Generate, ChoiceSource(1, 0, I.k, I.latent_dim, short_of_steps)),
+        "injected sampler choices hold 15 steps; the model runs 16", fsvae::Error);
+    const std::vector<uint16_t> whole(size_t(I.time_steps) * I.latent_dim, uint16_t(I.k - 1));
+    std::vector<float> out(I.image_size());
+    CHECK_NOTHROW(ws.generate(ChoiceSource(1, 0, I.k, I.latent_dim, whole), out.data()));
 }

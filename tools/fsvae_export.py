@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Export a published FSVAE checkpoint to the fsvae-rt FlatBuffer format.
 
-    python3 tools/fsvae_export.py IN.pth OUT.fsvae [--dataset NAME]
+    /usr/bin/python3 tools/fsvae_export.py IN.pth OUT.fsvae [--dataset NAME]
 
 IN.pth is a state_dict saved by the published FSVAE code. The exporter checks
 every key, shape and value, folds tdBN into each layer in float64 (then rounds

@@ -74,7 +74,7 @@ typedef enum fsvae_status {
     /* Not an error: fsvae_step() found all T steps already run. */
     FSVAE_END = 1,
     /* A null pointer, a buffer too small for what was asked or misaligned,
-     * an index range that overflows. */
+     * an index range that overflows, an image value outside [-1, 1]. */
     FSVAE_ERROR_INVALID_ARGUMENT = 2,
     /* The model file cannot be opened or read. */
     FSVAE_ERROR_IO = 3,

@@ -1,6 +1,7 @@
 // session_api.cpp: sessions: creation, batches (serial on the session's own
 // workspace, or oneTBB through generate_batch / reconstruct_batch), and the
 // step-by-step run.
+#include <cstdio>
 #include <limits>
 
 #include "handles.hpp"
@@ -36,6 +37,20 @@ const char* batch_size_error(const fsvae_session* s, uint64_t first, size_t coun
     if (count > 0 && first > std::numeric_limits<uint64_t>::max() - (count - 1))
         return "first_index + count overflows";
     return nullptr;
+}
+
+// Checks that every value of n floats is within [-1, 1] (NaN is not), the
+// range the runtime's overflow bound assumes (model.cpp). On failure writes
+// a message naming the first that is not into msg (no allocation: this runs
+// outside guarded()) and returns false.
+bool pixels_in_range(const float* images, size_t n, char (&msg)[96]) noexcept {
+    for (size_t i = 0; i < n; ++i)
+        if (!(images[i] >= -1.0f && images[i] <= 1.0f)) {
+            std::snprintf(msg, sizeof msg, "value %zu is %g; images must be within [-1, 1]", i,
+                          double(images[i]));
+            return false;
+        }
+    return true;
 }
 
 fsvae::BatchOptions batch_options(const fsvae_session* s, uint64_t first, size_t count) {
@@ -109,6 +124,8 @@ fsvae_status fsvae_reconstruct(fsvae_session* s, uint64_t first, size_t count, c
         return invalid(s, "fsvae_reconstruct", e);
     if (const char* e = batch_size_error(s, first, count, out_floats))
         return invalid(s, "fsvae_reconstruct", e);
+    if (char e[96]; !pixels_in_range(images, count * image_floats(s), e))
+        return invalid(s, "fsvae_reconstruct", e);
     return guarded(s, FSVAE_ERROR_INTERNAL, [&] {
         s->begun = false;
         const size_t S = image_floats(s);
@@ -140,6 +157,8 @@ fsvae_status fsvae_begin_reconstruct(fsvae_session* s, uint64_t index, const flo
     if (!image) return invalid(s, "fsvae_begin_reconstruct", "image is NULL");
     if (image_floats_given < image_floats(s))
         return invalid(s, "fsvae_begin_reconstruct", "image holds fewer floats than C x H x W");
+    if (char e[96]; !pixels_in_range(image, image_floats(s), e))
+        return invalid(s, "fsvae_begin_reconstruct", e);
     return guarded(s, FSVAE_ERROR_INTERNAL, [&] {
         s->ws.begin(fsvae::Mode::Reconstruct, choices(s, index), image);
         s->begun = true;

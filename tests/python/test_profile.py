@@ -1,11 +1,11 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Checks of `fsvae profile`: every field of the JSON, the invariants that tie
 the counters together, agreement with the PyTorch reference given the same
 sampler choices (per-layer rates; per-neuron counts exactly), the spread over
 images, `--compare`, `--figures`, and the HTML reports rendered in headless
 Chromium.
 
-    python3 tests/python/test_profile.py PATH/TO/fsvae
+    /usr/bin/python3 tests/python/test_profile.py PATH/TO/fsvae
 """
 
 import json
