@@ -1,22 +1,58 @@
 // counters.cpp: counter bookkeeping and the dense operation count.
 #include "counters.hpp"
 
+#include <algorithm>
+
+#include "model.hpp"
+
 namespace fsvae {
+
+void Counters::resize(const Model& model) {
+    const ModelInfo& I = model.info();
+    layers.assign(model.layers().size(), LayerCounters{});
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const LayerSpec& s = model.layer(i).spec;
+        layers[i].spikes_per_step.assign(I.time_steps, 0);
+        if (s.spiking) layers[i].neuron_spikes.assign(s.out.size(), 0);
+    }
+    latent_ones.assign(I.latent_dim, 0);
+    choices.assign(I.k, 0);
+    image_spikes.clear();
+    image_ops.clear();
+    images = latent_spikes = 0;
+}
 
 void Counters::resize(size_t n_layers, uint32_t time_steps) {
     layers.assign(n_layers, LayerCounters{});
     for (auto& l : layers) l.spikes_per_step.assign(time_steps, 0);
+    latent_ones.clear();
+    choices.clear();
+    image_spikes.clear();
+    image_ops.clear();
     images = latent_spikes = 0;
 }
 
 void Counters::clear() {
     for (auto& l : layers) {
-        const size_t T = l.spikes_per_step.size();
-        l = LayerCounters{};
-        l.spikes_per_step.assign(T, 0);
+        std::fill(l.spikes_per_step.begin(), l.spikes_per_step.end(), 0);
+        std::fill(l.neuron_spikes.begin(), l.neuron_spikes.end(), 0);
+        l.spikes = l.events = l.synaptic_ops = l.dense_macs = l.steps = 0;
+        l.seconds = 0;
     }
+    std::fill(latent_ones.begin(), latent_ones.end(), 0);
+    std::fill(choices.begin(), choices.end(), 0);
+    image_spikes.clear();
+    image_ops.clear();
     images = latent_spikes = 0;
 }
+
+namespace {
+template <class A, class B>
+void add(std::vector<A>& a, const std::vector<B>& b) {
+    if (a.size() < b.size()) a.resize(b.size(), 0);
+    for (size_t i = 0; i < b.size(); ++i) a[i] += b[i];
+}
+}  // namespace
 
 void Counters::merge(const Counters& o) {
     if (layers.size() != o.layers.size()) layers.resize(o.layers.size());
@@ -31,11 +67,11 @@ void Counters::merge(const Counters& o) {
         a.dense_macs += b.dense_macs;
         a.steps += b.steps;
         a.seconds += b.seconds;
-        if (a.spikes_per_step.size() < b.spikes_per_step.size())
-            a.spikes_per_step.resize(b.spikes_per_step.size(), 0);
-        for (size_t t = 0; t < b.spikes_per_step.size(); ++t)
-            a.spikes_per_step[t] += b.spikes_per_step[t];
+        add(a.spikes_per_step, b.spikes_per_step);
+        add(a.neuron_spikes, b.neuron_spikes);
     }
+    add(latent_ones, o.latent_ones);
+    add(choices, o.choices);
 }
 
 uint64_t dense_macs_per_step(const LayerSpec& s) {

@@ -322,12 +322,51 @@ void Workspace::reconstruct(const float* image, const ChoiceSource& choices, flo
 
 namespace {
 
+// Each image's spikes and synaptic operations per layer, taken as the
+// difference of its workspace's counters across the image; every image
+// writes its own row, so threads do not share one.
+class ImageFigures {
+public:
+    ImageFigures(const Engine& engine, size_t images)
+        : layers_(engine.model().layers().size()) {
+        spikes_.assign(images * layers_, 0);
+        ops_.assign(images * layers_, 0);
+    }
+    explicit operator bool() const { return !ops_.empty(); }
+
+    void before(const Workspace& ws, std::vector<uint64_t>& mark) const {
+        mark.resize(2 * layers_);
+        const Counters& c = ws.counters();
+        for (size_t l = 0; l < layers_; ++l) {
+            mark[2 * l] = c.layers[l].spikes;
+            mark[2 * l + 1] = c.layers[l].synaptic_ops;
+        }
+    }
+    void after(const Workspace& ws, const std::vector<uint64_t>& mark, size_t image) {
+        const Counters& c = ws.counters();
+        for (size_t l = 0; l < layers_; ++l) {
+            spikes_[image * layers_ + l] = uint32_t(c.layers[l].spikes - mark[2 * l]);
+            ops_[image * layers_ + l] = c.layers[l].synaptic_ops - mark[2 * l + 1];
+        }
+    }
+    void hand_to(Counters& c) {
+        c.image_spikes = std::move(spikes_);
+        c.image_ops = std::move(ops_);
+    }
+
+private:
+    size_t layers_;
+    std::vector<uint32_t> spikes_;
+    std::vector<uint64_t> ops_;
+};
+
 // Runs a batch on `threads` workers, handing `per_image(ws, i)` each image
 // with a workspace kept per thread.
 template <class PerImage>
 void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTrace>* traces,
                Counters* counters, PerImage&& per_image) {
     if (traces) traces->assign(o.count, ImageTrace{});
+    ImageFigures figures(engine, counters && o.image_figures ? o.count : 0);
     const int threads = o.threads > 0 ? o.threads : tbb::this_task_arena::max_concurrency();
     if (o.count < size_t(threads)) {
         // Fewer images than threads: one image at a time, its layers split
@@ -335,34 +374,49 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
         Workspace ws(engine);
         ws.set_timing(o.timing);
         ws.set_threads(size_t(threads));
+        std::vector<uint64_t> before;
         for (size_t i = 0; i < o.count; ++i) {
+            if (figures) figures.before(ws, before);
             per_image(ws, i);
+            if (figures) figures.after(ws, before, i);
             if (o.progress) o.progress(i + 1);
         }
-        if (counters) *counters = ws.counters();
+        if (counters) {
+            *counters = ws.counters();
+            figures.hand_to(*counters);
+        }
         return;
     }
     tbb::task_arena arena(threads);
-    tbb::enumerable_thread_specific<std::unique_ptr<Workspace>> pools;
+    struct Pool {
+        std::unique_ptr<Workspace> ws;
+        std::vector<uint64_t> before;  // ImageFigures
+    };
+    tbb::enumerable_thread_specific<Pool> pools;
     std::atomic<size_t> done{0};
     arena.execute([&] {
         tbb::parallel_for(tbb::blocked_range<size_t>(0, o.count), [&](const tbb::blocked_range<size_t>& range) {
-            auto& ws = pools.local();
-            if (!ws) {
-                ws = std::make_unique<Workspace>(engine);
-                ws->set_timing(o.timing);
+            Pool& pool = pools.local();
+            if (!pool.ws) {
+                pool.ws = std::make_unique<Workspace>(engine);
+                pool.ws->set_timing(o.timing);
             }
             for (size_t i = range.begin(); i < range.end(); ++i) {
-                per_image(*ws, i);
+                if (figures) figures.before(*pool.ws, pool.before);
+                per_image(*pool.ws, i);
+                if (figures) figures.after(*pool.ws, pool.before, i);
                 const size_t d = ++done;
                 if (o.progress) o.progress(d);
             }
         });
     });
+    // Counts are summed per thread, then merged: memory does not grow with
+    // the batch, except for the per-image figures asked for.
     if (counters) {
-        counters->resize(engine.model().layers().size(), engine.model().info().time_steps);
-        for (const auto& ws : pools)
-            if (ws) counters->merge(ws->counters());
+        counters->resize(engine.model());
+        for (const Pool& pool : pools)
+            if (pool.ws) counters->merge(pool.ws->counters());
+        figures.hand_to(*counters);
     }
 }
 

@@ -179,6 +179,9 @@ struct BatchOptions {
     // Called from worker threads as images complete (thread-safe counter given).
     std::function<void(size_t done)> progress;
     bool timing = false;  // per-layer wall time in the counters
+    // Each image's spikes and synaptic operations per layer in the counters
+    // (Counters::image_spikes, image_ops): a few numbers per image.
+    bool image_figures = false;
 };
 
 // Generates options.count images into out (count x C x H x W). Image i depends

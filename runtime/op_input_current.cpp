@@ -38,6 +38,7 @@ void InputCurrentLifOp::step(ImageState& s, uint32_t t) const {
     SpikeSlot& out = s.slots[output()];
     const size_t n = s.K.fire(m.u.data(), m.u.size(), I.vth, out.list(t), next);
     out.n(t) = uint32_t(n);
+    s.count_neurons(layer(), out.list(t), n);
     s.record_step(layer(), t, 0, n);  // its input was counted once, with the current
 }
 

@@ -29,6 +29,7 @@ void LifLayerOp::step(ImageState& s, uint32_t t) const {
                               s.dense ? s.dense_values.data() : nullptr,
                               keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay);
     out.n(t) = uint32_t(n);
+    s.count_neurons(layer(), out.list(t), n);
     s.record_step(layer(), t, n_in, n);
 }
 
@@ -58,14 +59,20 @@ void LifLayerOp::run(ImageState& s, uint32_t t0, uint32_t t1, size_t parts) cons
     // Each part writes its spikes where its neurons' indices start in the
     // step's list (a part has at most as many spikes as neurons), then the
     // lists are closed up in part order: the whole layer's order.
+    // Each part counts its own neurons' spikes (disjoint), as it finds them:
+    // a slot with one list overwrites it at the next step.
     tbb::parallel_for(size_t(0), parts, [&](size_t k) {
         const PairScratch sc = s.lanes[k].view();
         if (first) first_leak(L, s.K, I.tau, m.u.data(), part[k]);
-        for (uint32_t t = t0; t < t1; ++t)
-            s.part_spikes[k * s.T + t] = uint32_t(lif_step(
-                L, s.K, I.tau, I.vth, m.u.data(), input().list(s, t), input().n(s, t),
-                out.list(t) + part[k].lo, sc, &ops[k], nullptr,
-                keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay, part[k]));
+        for (uint32_t t = t0; t < t1; ++t) {
+            uint32_t* found = out.list(t) + part[k].lo;
+            const size_t nk = lif_step(
+                L, s.K, I.tau, I.vth, m.u.data(), input().list(s, t), input().n(s, t), found, sc,
+                &ops[k], nullptr, keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay,
+                part[k]);
+            s.part_spikes[k * s.T + t] = uint32_t(nk);
+            s.count_neurons(layer(), found, nk);
+        }
     });
     // One list per step, or only the counts where a slot keeps one list for
     // a run over several steps (its lists are not read).

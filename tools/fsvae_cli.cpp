@@ -199,8 +199,47 @@ int cmd_reconstruct(const std::string& model_path, const std::string& input, siz
     return 0;
 }
 
+// `fsvae profile --compare A B`: the side-by-side report and/or its JSON.
+int cmd_compare(const std::vector<std::string>& files, const std::string& json_path,
+                const std::string& report_path) {
+    if (json_path.empty() && report_path.empty()) throw Error("--compare needs --report FILE and/or --json FILE");
+    if (json_path == report_path) throw Error(json_path + ": given as both --json and --report");
+    const nlohmann::ordered_json a = fsvae::profile::read_profile(files[0]);
+    const nlohmann::ordered_json b = fsvae::profile::read_profile(files[1]);
+    const nlohmann::ordered_json d =
+        fsvae::profile::compare(a, b, fsvae::profile::json_text(files[0]), fsvae::profile::json_text(files[1]));
+    fsvae::AtomicFileSet outputs;
+    if (!json_path.empty()) {
+        const std::string text = d.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        outputs.add(json_path).write(text.data(), text.size());
+    }
+    if (!report_path.empty()) {
+        const std::string html = fsvae::profile::html_compare(d);
+        outputs.add(report_path).write(html.data(), html.size());
+    }
+    outputs.commit();
+    std::printf("%-22s %10s %10s %10s %12s %12s %7s %7s\n", "layer", "rate A", "rate B", "delta", "ops/img A",
+                "ops/img B", "dead A", "dead B");
+    const auto cell = [](const nlohmann::ordered_json& v, const char* f) {
+        char buf[32];
+        if (v.is_null()) return std::string("-");
+        std::snprintf(buf, sizeof buf, f, v.get<double>());
+        return std::string(buf);
+    };
+    for (const auto& l : d["layers"])
+        std::printf("%-22s %10s %10s %10s %12s %12s %7s %7s\n", l["name"].get<std::string>().c_str(),
+                    cell(l["firing_rate_a"], "%.4f").c_str(), cell(l["firing_rate_b"], "%.4f").c_str(),
+                    cell(l["firing_rate_delta"], "%+.4f").c_str(), cell(l["synaptic_ops_per_image_a"], "%.4g").c_str(),
+                    cell(l["synaptic_ops_per_image_b"], "%.4g").c_str(), cell(l["dead_a"], "%.0f").c_str(),
+                    cell(l["dead_b"], "%.0f").c_str());
+    std::printf("wrote %s%s%s\n", json_path.c_str(), json_path.empty() || report_path.empty() ? "" : " and ",
+                report_path.c_str());
+    return 0;
+}
+
 int cmd_profile(const std::string& model_path, const fsvae::profile::RunInfo& run, size_t count,
-                const std::string& json_path, const std::string& report_path) {
+                const std::string& json_path, const std::string& report_path,
+                const std::string& figures_dir) {
     if (json_path == report_path) throw Error(json_path + ": given as both --json and --report");
     auto model = load(model_path);
     const fsvae::ModelInfo& I = model->info();
@@ -213,6 +252,7 @@ int cmd_profile(const std::string& model_path, const fsvae::profile::RunInfo& ru
     o.first_index = run.first_index;
     o.threads = threads;
     o.timing = true;
+    o.image_figures = true;  // the spread over images: a few numbers per image and layer
     fsvae::Counters counters;
     std::vector<float> out;
     if (run.mode == fsvae::Mode::Reconstruct) {
@@ -244,6 +284,16 @@ int cmd_profile(const std::string& model_path, const fsvae::profile::RunInfo& ru
     fsvae::AtomicFileSet outputs;
     outputs.add(json_path).write(text.data(), text.size());
     if (!report_path.empty()) outputs.add(report_path).write(html.data(), html.size());
+    size_t n_figures = 0;
+    if (!figures_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(figures_dir, ec);
+        if (ec) throw Error(figures_dir + ": cannot create the figures directory (" + ec.message() + ")");
+        for (const fsvae::profile::Figure& f : fsvae::profile::figures(j)) {
+            outputs.add((std::filesystem::path(figures_dir) / f.file).string()).write(f.bytes.data(), f.bytes.size());
+            ++n_figures;
+        }
+    }
     outputs.commit();
 
     std::printf("%-22s %12s %14s %14s %9s\n", "layer", "firing rate", "synaptic ops", "dense MACs",
@@ -268,6 +318,7 @@ int cmd_profile(const std::string& model_path, const fsvae::profile::RunInfo& ru
                         e["dense_uj_per_image"].get<double>());
     std::printf("wrote %s%s%s\n", json_path.c_str(), report_path.empty() ? "" : " and ",
                 report_path.c_str());
+    if (n_figures) std::printf("wrote %zu figures to %s\n", n_figures, figures_dir.c_str());
     return 0;
 }
 
@@ -350,8 +401,13 @@ int run(int argc, char** argv) {
     prof->add_option("--first-index", first_index,
                      "sampler index of the first image: image i uses N + i (reconstruct: default --offset)");
     prof->add_option("--threads", threads, "worker threads (0: all cores)")->check(CLI::Range(0, 1024));
-    prof->add_option("--json", json_path, "profile JSON output")->required();
-    prof->add_option("--report", report_path, "HTML report output (heat map and operations chart)");
+    prof->add_option("--json", json_path, "profile JSON output (with --compare: the comparison's)");
+    prof->add_option("--report", report_path, "HTML report output (with --compare: the side-by-side page)");
+    std::string figures_dir;
+    prof->add_option("--figures", figures_dir, "directory for the report's pictures as PNG files");
+    std::vector<std::string> compare_files;
+    prof->add_option("--compare", compare_files, "compare two profile JSON files, A and B (runs nothing)")
+        ->expected(2);
     prof->add_option("--energy-table", energy_table, "fp32-45nm, fp16-45nm or int8-45nm")
         ->check(CLI::IsMember({"fp32-45nm", "fp16-45nm", "int8-45nm"}));
 
@@ -381,7 +437,14 @@ int run(int argc, char** argv) {
     if (*rec)
         return cmd_reconstruct(model_path, input, offset, rec->count("--count") ? count : 0, seed,
                                rec->count("--first-index") ? first_index : offset, threads, output);
+    if (*prof && !compare_files.empty()) {
+        for (const char* o : {"--model", "--mode", "--input", "--offset", "--count", "--seed", "--first-index",
+                              "--threads", "--energy-table", "--figures"})
+            if (prof->count(o)) throw Error(std::string(o) + " runs a profile; --compare reads two");
+        return cmd_compare(compare_files, json_path, report_path);
+    }
     if (*prof) {
+        if (json_path.empty()) throw Error("profile needs --json FILE");
         fsvae::profile::RunInfo r;
         r.mode = mode == "reconstruct" ? fsvae::Mode::Reconstruct : fsvae::Mode::Generate;
         if (r.mode == fsvae::Mode::Generate && (prof->count("--input") || prof->count("--offset")))
@@ -393,7 +456,7 @@ int run(int argc, char** argv) {
         r.offset = offset;
         r.energy_table = energy_table;
         return cmd_profile(model_path, r, mode == "reconstruct" && !prof->count("--count") ? 0 : count,
-                           json_path, report_path);
+                           json_path, report_path, figures_dir);
     }
     if (*info) return cmd_info(model_path);
     if (*bench)

@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "../runtime/counters.hpp"
 #include "../runtime/engine.hpp"
@@ -49,5 +51,25 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& counters, c
 
 // The HTML report of a profile produced by to_json.
 std::string html_report(const nlohmann::ordered_json& profile);
+
+// A profile file read back for a comparison: JSON, an fsvae-profile of
+// format_version 2 with the fields a comparison reads. Throws fsvae::Error
+// naming the file.
+nlohmann::ordered_json read_profile(const std::string& path);
+
+// Two profiles side by side (profile_compare.cpp): per layer, B's firing
+// rate and synaptic operations per image against A's, and the dead-neuron
+// sets that differ (where both runs have the layer's neurons).
+nlohmann::ordered_json compare(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b,
+                               const std::string& file_a, const std::string& file_b);
+std::string html_compare(const nlohmann::ordered_json& diff);
+
+// The report's pictures as PNG files, and figures.json describing them
+// (profile_figures.cpp).
+struct Figure {
+    std::string file;
+    std::vector<uint8_t> bytes;
+};
+std::vector<Figure> figures(const nlohmann::ordered_json& profile);
 
 }  // namespace fsvae::profile

@@ -1,5 +1,6 @@
 // profile_json.cpp: counters -> the profile JSON. Every figure is derived
 // here from the counters; definitions are in the README.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +49,24 @@ size_t utf8_sequence(const std::string& s, size_t i) {
     return n;
 }
 
+// Bins of the per-neuron rate histogram, over [0, 1] (the last bin holds 1).
+constexpr size_t kRateBins = 10;
+// Bins of the per-image synaptic operations histogram, min to max.
+constexpr size_t kImageBins = 20;
+
+// Min, quartiles and max of v (sorted here), with linear interpolation
+// between order statistics (numpy's default percentile).
+nlohmann::ordered_json spread(std::vector<double> v) {
+    if (v.empty()) return nullptr;
+    std::sort(v.begin(), v.end());
+    const auto q = [&](double f) {
+        const double x = f * double(v.size() - 1);
+        const size_t i = size_t(x);
+        return i + 1 < v.size() ? v[i] + (x - double(i)) * (v[i + 1] - v[i]) : v[i];
+    };
+    return {{"min", v.front()}, {"q1", q(0.25)}, {"median", q(0.5)}, {"q3", q(0.75)}, {"max", v.back()}};
+}
+
 }  // namespace
 
 std::string json_text(const std::string& bytes) {
@@ -75,7 +94,7 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
 
     json j;
     j["format"] = "fsvae-profile";
-    j["format_version"] = 1;
+    j["format_version"] = 2;
     j["model"] = {{"file", json_text(model.origin())},
                   {"variant", variant_name(I.variant)},
                   {"dataset", json_text(I.dataset)},
@@ -101,7 +120,12 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
     json layers = json::array();
     uint64_t neurons = 0, spikes = 0, neuron_steps = 0, ops = 0, macs = 0, events = 0;
     uint64_t ops_mac = 0;  // operations with a real-valued operand (multiply-accumulates)
+    uint64_t total_dead = 0, total_saturated = 0;
     double seconds = 0;
+    const size_t n_layers = model.layers().size(), n_images = size_t(c.images);
+    const bool per_image = n_images > 0 && c.image_ops.size() == n_images * n_layers &&
+                           c.image_spikes.size() == n_images * n_layers;
+    std::vector<double> image_total_ops(per_image ? n_images : 0, 0.0);
     const size_t first = engine.layers(run.mode).front();
     for (size_t li : engine.layers(run.mode)) {
         const LayerSpec& s = model.layer(li).spec;
@@ -124,6 +148,46 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
             for (uint64_t n : L.spikes_per_step)
                 per_step.push_back(images > 0 ? double(n) / (double(s.out.size()) * images) : 0.0);
             e["firing_rate_per_step"] = per_step;
+            // Per neuron, in the published code's order (channel, row,
+            // column); the runtime keeps them channel-last.
+            const size_t H = s.out.h, W = s.out.w, C = s.out.c;
+            const uint64_t all_steps = L.steps;  // a neuron can fire once per step
+            std::vector<uint64_t> counts(s.out.size(), 0);
+            std::vector<uint64_t> hist(kRateBins, 0), channel(C, 0), pixel(H * W, 0);
+            uint64_t dead = 0, saturated = 0;
+            for (size_t p = 0; p < H * W; ++p)
+                for (size_t ch = 0; ch < C; ++ch) {
+                    const uint64_t n = L.neuron_spikes.empty() ? 0 : L.neuron_spikes[p * C + ch];
+                    counts[ch * H * W + p] = n;
+                    channel[ch] += n;
+                    pixel[p] += n;
+                    dead += n == 0;
+                    saturated += all_steps > 0 && n == all_steps;
+                    const double r = all_steps ? double(n) / double(all_steps) : 0.0;
+                    ++hist[std::min(kRateBins - 1, size_t(r * kRateBins))];
+                }
+            e["neuron_spikes"] = counts;
+            e["dead_neurons"] = dead;
+            e["saturated_neurons"] = saturated;
+            e["neuron_rate_histogram"] = hist;
+            if (s.kind != LayerKind::Linear) {
+                json map = json::array(), rates = json::array();
+                for (size_t y = 0; y < H; ++y) {
+                    json row = json::array();
+                    for (size_t x = 0; x < W; ++x)
+                        row.push_back(all_steps ? double(pixel[y * W + x]) / double(C * all_steps) : 0.0);
+                    map.push_back(row);
+                }
+                for (size_t ch = 0; ch < C; ++ch)
+                    rates.push_back(all_steps ? double(channel[ch]) / double(H * W * all_steps) : 0.0);
+                e["spatial_rate"] = map;
+                e["channel_rate"] = rates;
+            } else {
+                e["spatial_rate"] = nullptr;
+                e["channel_rate"] = nullptr;
+            }
+            total_dead += dead;
+            total_saturated += saturated;
             neurons += s.out.size();
             spikes += L.spikes;
             neuron_steps += s.out.size() * L.steps;
@@ -131,6 +195,22 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
             e["spikes"] = nullptr;
             e["firing_rate"] = nullptr;
             e["firing_rate_per_step"] = nullptr;
+            for (const char* k : {"neuron_spikes", "dead_neurons", "saturated_neurons",
+                                  "neuron_rate_histogram", "spatial_rate", "channel_rate"})
+                e[k] = nullptr;
+        }
+        // Image to image: the layer's rate and operations per image.
+        if (per_image) {
+            std::vector<double> rate, ops_i;
+            for (size_t im = 0; im < n_images; ++im) {
+                rate.push_back(double(c.image_spikes[im * n_layers + li]) / double(s.out.size() * I.time_steps));
+                ops_i.push_back(double(c.image_ops[im * n_layers + li]));
+                image_total_ops[im] += double(c.image_ops[im * n_layers + li]);
+            }
+            e["per_image"] = {{"firing_rate", s.spiking ? spread(rate) : json(nullptr)},
+                              {"synaptic_ops", spread(ops_i)}};
+        } else {
+            e["per_image"] = nullptr;
         }
         // The first layer of a reconstruction sees real pixel values: its
         // operations are multiply-accumulates, every other one an addition.
@@ -154,10 +234,30 @@ nlohmann::ordered_json to_json(const Engine& engine, const Counters& c, const Ru
                    {"ops_fraction_of_dense", macs ? double(ops) / double(macs) : 0.0},
                    {"synaptic_ops_per_image", images > 0 ? double(ops) / images : 0.0},
                    {"dense_macs_per_image", images > 0 ? double(macs) / images : 0.0},
-                   {"time_ms", 1e3 * seconds}};
+                   {"time_ms", 1e3 * seconds},
+                   {"dead_neurons", total_dead},
+                   {"saturated_neurons", total_saturated}};
+    if (per_image) {
+        json hist = json::array();
+        const auto [lo, hi] = std::minmax_element(image_total_ops.begin(), image_total_ops.end());
+        std::vector<uint64_t> bins(kImageBins, 0);
+        for (double v : image_total_ops)
+            ++bins[*hi > *lo ? std::min(kImageBins - 1, size_t((v - *lo) / (*hi - *lo) * kImageBins)) : 0];
+        j["per_image"] = {{"synaptic_ops", spread(image_total_ops)},
+                          {"synaptic_ops_histogram", {{"min", *lo}, {"max", *hi}, {"counts", bins}}}};
+    } else {
+        j["per_image"] = nullptr;
+    }
     const double latent_slots = double(I.latent_dim) * I.time_steps * images;
     j["latent"] = {{"spikes", c.latent_spikes},
                    {"rate", latent_slots > 0 ? double(c.latent_spikes) / latent_slots : 0.0}};
+    json per_latent = json::array();
+    const double latent_steps = double(I.time_steps) * images;
+    for (size_t ch = 0; ch < I.latent_dim; ++ch)
+        per_latent.push_back(latent_steps > 0 && ch < c.latent_ones.size()
+                                 ? double(c.latent_ones[ch]) / latent_steps : 0.0);
+    j["latent"]["rate_per_latent"] = per_latent;
+    j["latent"]["choice_counts"] = c.choices;
 
     json energy = json::array();
     bool found = false;

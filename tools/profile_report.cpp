@@ -57,6 +57,74 @@ std::string si(double v) {
     return fmt(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v) + unit[u];
 }
 
+double num(const nlohmann::ordered_json& v) { return v.is_number() ? v.get<double>() : 0.0; }
+
+// A small heat map of rows x cols values scaled to [0, vmax], cell x cell px.
+void heat(std::ostream& o, const std::vector<std::vector<double>>& rows, int cell, double vmax,
+          const std::string& cls, const std::string& what) {
+    const int h = int(rows.size()) * cell, w = rows.empty() ? 0 : int(rows[0].size()) * cell;
+    o << "<svg class=\"" << cls << "\" width=\"" << w << "\" height=\"" << h << "\" viewBox=\"0 0 " << w
+      << " " << h << "\">";
+    for (size_t y = 0; y < rows.size(); ++y)
+        for (size_t x = 0; x < rows[y].size(); ++x)
+            o << "<rect x=\"" << int(x) * cell << "\" y=\"" << int(y) * cell << "\" width=\"" << cell
+              << "\" height=\"" << cell << "\" fill=\"" << color(vmax > 0 ? rows[y][x] / vmax : 0)
+              << "\"><title>" << what << " (" << y << ", " << x << "): " << fmt("%.4f", rows[y][x])
+              << "</title></rect>";
+    o << "</svg>";
+}
+
+// Bars of `counts` (w x h px), the largest full height.
+void bars(std::ostream& o, const std::vector<double>& counts, int w, int h, const std::string& cls,
+          const std::string& fill, const std::vector<std::string>& tips) {
+    double m = 0;
+    for (double c : counts) m = std::max(m, c);
+    const double bw = counts.empty() ? 0 : double(w) / double(counts.size());
+    o << "<svg class=\"" << cls << "\" width=\"" << w << "\" height=\"" << h << "\" viewBox=\"0 0 " << w
+      << " " << h << "\"><rect width=\"" << w << "\" height=\"" << h << "\" fill=\"#f4f4f4\"/>";
+    for (size_t i = 0; i < counts.size(); ++i) {
+        const double bh = m > 0 ? (h - 2) * counts[i] / m : 0;
+        o << "<rect x=\"" << fmt("%.1f", double(i) * bw) << "\" y=\"" << fmt("%.1f", h - bh) << "\" width=\""
+          << fmt("%.1f", std::max(1.0, bw - 1)) << "\" height=\"" << fmt("%.1f", bh) << "\" fill=\"" << fill
+          << "\"><title>" << (i < tips.size() ? tips[i] : "") << ": " << counts[i] << "</title></rect>";
+    }
+    o << "</svg>";
+}
+
+// One box plot row: whiskers min..max, box q1..q3, median line; x = v * scale.
+void box(std::ostream& o, const nlohmann::ordered_json& q, double scale, int x0, int y, int h,
+         const std::string& label) {
+    const auto X = [&](const char* k) { return x0 + int(num(q[k]) * scale); };
+    o << "<g class=\"box\"><title>" << label << ": min " << fmt("%.4g", num(q["min"])) << ", q1 "
+      << fmt("%.4g", num(q["q1"])) << ", median " << fmt("%.4g", num(q["median"])) << ", q3 "
+      << fmt("%.4g", num(q["q3"])) << ", max " << fmt("%.4g", num(q["max"])) << "</title>"
+      << "<line x1=\"" << X("min") << "\" x2=\"" << X("max") << "\" y1=\"" << y + h / 2 << "\" y2=\""
+      << y + h / 2 << "\" stroke=\"#555\"/>"
+      << "<line x1=\"" << X("min") << "\" x2=\"" << X("min") << "\" y1=\"" << y + 2 << "\" y2=\"" << y + h - 2
+      << "\" stroke=\"#555\"/><line x1=\"" << X("max") << "\" x2=\"" << X("max") << "\" y1=\"" << y + 2
+      << "\" y2=\"" << y + h - 2 << "\" stroke=\"#555\"/>"
+      << "<rect x=\"" << X("q1") << "\" y=\"" << y << "\" width=\"" << std::max(1, X("q3") - X("q1"))
+      << "\" height=\"" << h << "\" fill=\"#9ecae1\" stroke=\"#3182bd\"/>"
+      << "<line x1=\"" << X("median") << "\" x2=\"" << X("median") << "\" y1=\"" << y << "\" y2=\"" << y + h
+      << "\" stroke=\"#08306b\" stroke-width=\"2\"/></g>";
+}
+
+std::vector<double> doubles(const nlohmann::ordered_json& a) {
+    std::vector<double> v;
+    if (a.is_array())
+        for (const auto& x : a) v.push_back(num(x));
+    return v;
+}
+
+const char* kStyle =
+    "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}"
+    "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
+    "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
+    "td:first-child,th:first-child{text-align:left}.note{color:#666;font-size:12px}"
+    "td.fig{text-align:left;vertical-align:middle}td.fig svg{vertical-align:middle;margin-right:6px}td.fig .note{display:block}"
+    ".up{color:#b2182b}.down{color:#2166ac}"
+    "svg text{font-family:sans-serif;font-size:12px}";
+
 }  // namespace
 
 std::string html_report(const nlohmann::ordered_json& p) {
@@ -73,12 +141,7 @@ std::string html_report(const nlohmann::ordered_json& p) {
     if (max_rate <= 0) max_rate = 1;
 
     o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      << "<title>fsvae profile</title><style>"
-      << "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}"
-      << "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
-      << "table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
-      << "td:first-child,th:first-child{text-align:left}.note{color:#666;font-size:12px}"
-      << "svg text{font-family:sans-serif;font-size:12px}</style></head><body>\n";
+      << "<title>fsvae profile</title><style>" << kStyle << "</style></head><body>\n";
     o << "<h1>FSVAE spike profile: " << esc(model["variant"].get<std::string>()) << " ("
       << esc(model["dataset"].get<std::string>()) << "), " << run["mode"].get<std::string>() << ", "
       << run["images"].get<uint64_t>() << " images</h1>\n";
@@ -162,14 +225,17 @@ std::string html_report(const nlohmann::ordered_json& p) {
 
     // Table.
     o << "<h2>Per layer</h2>\n<table><tr><th>layer</th><th>neurons</th><th>firing rate</th>"
-      << "<th>synaptic ops / image</th><th>dense MACs / image</th><th>ops / dense</th><th>time ms (all images)</th></tr>\n";
+      << "<th>synaptic ops / image</th><th>dense MACs / image</th><th>ops / dense</th><th>ops / image, min&#8211;max</th><th>time ms (all images)</th></tr>\n";
     for (const auto& l : layers) {
         const double ops = l["synaptic_ops"].get<double>(), macs = l["dense_macs"].get<double>();
         o << "<tr><td>" << esc(l["name"].get<std::string>()) << "</td><td>" << l["neurons"] << "</td><td>"
           << (l["firing_rate"].is_null() ? std::string("-") : fmt("%.4f", l["firing_rate"].get<double>()))
           << "</td><td>" << si(ops / images) << "</td><td>" << si(macs / images) << "</td><td>"
           << fmt("%.3f", macs > 0 ? ops / macs : 0.0) << "</td><td>"
-          << fmt("%.2f", l["time_ms"].get<double>()) << "</td></tr>\n";
+          << (l["per_image"].is_null() ? std::string("-")
+                                      : si(num(l["per_image"]["synaptic_ops"]["min"])) + "&#8211;" +
+                                            si(num(l["per_image"]["synaptic_ops"]["max"])))
+          << "</td><td>" << fmt("%.2f", l["time_ms"].get<double>()) << "</td></tr>\n";
     }
     const auto& tot = p["totals"];
     o << "<tr><th>total</th><th>" << tot["neurons"] << "</th><th>"
@@ -177,7 +243,113 @@ std::string html_report(const nlohmann::ordered_json& p) {
       << si(tot["synaptic_ops_per_image"].get<double>()) << "</th><th>"
       << si(tot["dense_macs_per_image"].get<double>()) << "</th><th>"
       << fmt("%.3f", tot["ops_fraction_of_dense"].get<double>()) << "</th><th>"
-      << fmt("%.2f", tot["time_ms"].get<double>()) << "</th></tr></table>\n";
+      << (p["per_image"].is_null() ? std::string("-")
+                                  : si(num(p["per_image"]["synaptic_ops"]["min"])) + "&#8211;" +
+                                        si(num(p["per_image"]["synaptic_ops"]["max"])))
+      << "</th><th>" << fmt("%.2f", tot["time_ms"].get<double>()) << "</th></tr></table>\n";
+
+    // Where neurons fire, per spiking layer.
+    o << "<h2>Neurons per layer: rate histogram, firing map, channels</h2>\n<p class=\"note\">Per neuron, "
+      << "its spikes over all images and steps / (" << T << " x images). Histogram: neurons per rate bin "
+      << "(0 to 1 in tenths). Map: rate per pixel, summed over channels (H x W); strip: rate per channel; "
+      << "both coloured from 0 to the layer's own maximum (shown). Dead: never fired; saturated: fired "
+      << "at every step of every image.</p>\n<table id=\"neurons\"><tr><th>layer</th><th>neurons</th>"
+      << "<th>dead</th><th>saturated</th><th>rate histogram</th><th>firing map (H x W)</th>"
+      << "<th>rate per channel (rows of 32)</th></tr>\n";
+    for (auto* lp : spiking) {
+        const auto& l = *lp;
+        const std::string name = esc(l["name"].get<std::string>());
+        o << "<tr><td>" << name << "</td><td>" << l["neurons"] << "</td><td>" << l["dead_neurons"]
+          << "</td><td>" << l["saturated_neurons"] << "</td><td class=\"fig\">";
+        std::vector<std::string> tips;
+        for (int b = 0; b < 10; ++b) tips.push_back("rate " + fmt("%.1f", b / 10.0) + "-" + fmt("%.1f", (b + 1) / 10.0));
+        bars(o, doubles(l["neuron_rate_histogram"]), 120, 36, "hist", "#6a51a3", tips);
+        o << "</td>";
+        if (l["spatial_rate"].is_array()) {
+            std::vector<std::vector<double>> map;
+            for (const auto& row : l["spatial_rate"]) map.push_back(doubles(row));
+            double m = 0;
+            for (const auto& row : map)
+                for (double v : row) m = std::max(m, v);
+            o << "<td class=\"fig\">";
+            heat(o, map, std::max(3, 96 / std::max<int>(1, int(map.size()))), m, "spatial", name + " pixel");
+            o << "<span class=\"note\">" << map.size() << " x " << (map.empty() ? 0 : map[0].size()) << ", max "
+              << fmt("%.3f", m) << "</span></td><td class=\"fig\">";
+            const std::vector<double> ch = doubles(l["channel_rate"]);
+            double mc = 0;
+            for (double v : ch) mc = std::max(mc, v);
+            std::vector<std::vector<double>> grid;
+            for (size_t i = 0; i < ch.size(); i += 32)
+                grid.emplace_back(ch.begin() + long(i), ch.begin() + long(std::min(ch.size(), i + 32)));
+            if (grid.size() > 1) grid.back().resize(32, 0.0);
+            heat(o, grid, 7, mc, "channels", name + " channel (row, column)");
+            o << "<span class=\"note\">" << ch.size() << " channels, max " << fmt("%.3f", mc) << "</span></td>";
+        } else {
+            o << "<td class=\"note\" colspan=\"2\">linear layer: no map</td>";
+        }
+        o << "</tr>\n";
+    }
+    o << "</table>\n";
+
+    // Spread over images.
+    if (!p["per_image"].is_null()) {
+        const int bx = 170, bwid = 520, rh = 22;
+        o << "<h2>Spread over images: firing rate per image (box: quartiles, whiskers: min and max)</h2>\n";
+        double rmax = 0;
+        for (auto* lp : spiking) rmax = std::max(rmax, num((*lp)["per_image"]["firing_rate"]["max"]));
+        if (rmax <= 0) rmax = 1;
+        const int sh = int(spiking.size()) * rh + 30;
+        o << "<svg id=\"spread\" width=\"" << bx + bwid + 120 << "\" height=\"" << sh << "\" viewBox=\"0 0 "
+          << bx + bwid + 120 << " " << sh << "\">\n";
+        for (size_t r = 0; r < spiking.size(); ++r) {
+            const auto& l = *spiking[r];
+            const int y = int(r) * rh + 4;
+            const auto& q = l["per_image"]["firing_rate"];
+            o << "<text x=\"" << bx - 8 << "\" y=\"" << y + 13 << "\" text-anchor=\"end\">"
+              << esc(l["name"].get<std::string>()) << "</text>";
+            box(o, q, bwid / rmax, bx, y, rh - 6, esc(l["name"].get<std::string>()) + " rate");
+            o << "<text x=\"" << bx + bwid + 8 << "\" y=\"" << y + 13 << "\">" << fmt("%.3f", num(q["min"]))
+              << "&#8211;" << fmt("%.3f", num(q["max"])) << "</text>\n";
+        }
+        o << "<text x=\"" << bx << "\" y=\"" << sh - 6 << "\">0</text><text x=\"" << bx + bwid << "\" y=\""
+          << sh - 6 << "\" text-anchor=\"end\">" << fmt("%.3f", rmax) << "</text></svg>\n";
+
+        const auto& pi = p["per_image"];
+        const auto& h = pi["synaptic_ops_histogram"];
+        const double hlo = num(h["min"]), hhi = num(h["max"]);
+        const std::vector<double> counts = doubles(h["counts"]);
+        std::vector<std::string> tips;
+        for (size_t b = 0; b < counts.size(); ++b)
+            tips.push_back(si(hlo + (hhi - hlo) * double(b) / double(counts.size())) + " to " +
+                           si(hlo + (hhi - hlo) * double(b + 1) / double(counts.size())) + " ops");
+        const auto& q = pi["synaptic_ops"];
+        o << "<h2>Synaptic operations per image (the work, so the latency, of each image)</h2>\n"
+          << "<p>min " << si(num(q["min"])) << ", q1 " << si(num(q["q1"])) << ", median " << si(num(q["median"]))
+          << ", q3 " << si(num(q["q3"])) << ", max " << si(num(q["max"])) << " (max / min "
+          << fmt("%.2f", num(q["min"]) > 0 ? num(q["max"]) / num(q["min"]) : 0.0) << ")</p>\n<div>";
+        bars(o, counts, 520, 90, "ops-hist", "#e4572e", tips);
+        o << "<br><span class=\"note\">images per bin, " << si(hlo) << " to " << si(hhi) << " synaptic ops</span></div>\n";
+    }
+
+    // Latent code.
+    {
+        const auto& lat = p["latent"];
+        const std::vector<double> rates = doubles(lat["rate_per_latent"]);
+        double m = 0;
+        for (double v : rates) m = std::max(m, v);
+        o << "<h2>Latent code</h2>\n<p>Rate per latent (ones of z_c / (T x images)), coloured 0 to "
+          << fmt("%.3f", m) << ":</p>\n";
+        std::vector<std::vector<double>> strip{rates};
+        heat(o, strip, std::max(2, std::min(16, 1024 / std::max<int>(1, int(rates.size())))), m, "latent",
+             "latent");
+        const std::vector<double> ch = doubles(lat["choice_counts"]);
+        std::vector<std::string> tips;
+        for (size_t r = 0; r < ch.size(); ++r) tips.push_back("r = " + std::to_string(r));
+        o << "<p>Sampler choices: how often each r in 0.." << (ch.empty() ? 0 : ch.size() - 1)
+          << " (which of a latent's k outputs it takes) was drawn:</p>\n";
+        bars(o, ch, int(ch.size()) * 20, 60, "choices", "#3182bd", tips);
+        o << "\n";
+    }
 
     o << "<h2>Energy estimate per image</h2>\n<table><tr><th>table</th><th>MAC pJ</th><th>add pJ</th>"
       << "<th>event-driven &micro;J</th><th>dense &micro;J</th><th>dense / event-driven</th></tr>\n";
