@@ -72,6 +72,10 @@ void Counters::merge(const Counters& o) {
     }
     add(latent_ones, o.latent_ones);
     add(choices, o.choices);
+    // Per-image figures: the other's images follow this one's, so batches
+    // merged in order keep the images' order.
+    image_spikes.insert(image_spikes.end(), o.image_spikes.begin(), o.image_spikes.end());
+    image_ops.insert(image_ops.end(), o.image_ops.begin(), o.image_ops.end());
 }
 
 uint64_t dense_macs_per_step(const LayerSpec& s) {

@@ -53,6 +53,7 @@ struct Counters {
     // Layers and steps only; merge() sizes the per-neuron and latent counts.
     void resize(size_t n_layers, uint32_t time_steps);
     void clear();
+    // Adds other's counts; other's per-image figures are appended.
     void merge(const Counters& other);
 };
 

@@ -266,8 +266,7 @@ public:
     py::dict profile_counters(size_t count, uint64_t seed, uint64_t first_index, int threads,
                               std::optional<py::array_t<float, py::array::c_style>> images) const {
         fsvae::Counters total;
-        const fsvae::ModelInfo& I = engine().model().info();
-        total.resize(engine().model().layers().size(), I.time_steps);
+        total.resize(engine().model());
         std::vector<float> out;
         const float* src = images ? images->data() : nullptr;
         Chunker chunk;
@@ -281,6 +280,7 @@ public:
                 o.count = n;
                 o.threads = threads;
                 o.timing = true;
+                o.image_figures = true;  // the spread over images, as `fsvae profile`
                 out.resize(n * image_floats());
                 fsvae::Counters c;
                 if (src)
@@ -311,16 +311,21 @@ public:
             l["steps"] = L.steps;
             l["seconds"] = L.seconds;
             l["spikes_per_step"] = L.spikes_per_step;
+            l["neuron_spikes"] = L.neuron_spikes;
             layers.append(l);
         }
         d["layers"] = layers;
+        d["latent_ones"] = c.latent_ones;
+        d["choices"] = c.choices;
+        d["image_spikes"] = c.image_spikes;
+        d["image_ops"] = c.image_ops;
         return d;
     }
 
     fsvae::Counters counters_from_dict(const py::dict& d) const {
         fsvae::Counters c;
         const fsvae::ModelInfo& I = engine().model().info();
-        c.resize(engine().model().layers().size(), I.time_steps);
+        c.resize(engine().model());
         c.images = d["images"].cast<uint64_t>();
         c.latent_spikes = d["latent_spikes"].cast<uint64_t>();
         const py::list layers = d["layers"].cast<py::list>();
@@ -340,14 +345,32 @@ public:
             if (L.spikes_per_step.size() != I.time_steps)
                 raise(FSVAE_ERROR_INVALID_ARGUMENT, "counters: layer " + std::to_string(i) +
                                                         " has a per-step count of the wrong length");
+            const auto neurons = l["neuron_spikes"].cast<std::vector<uint32_t>>();
+            if (neurons.size() != L.neuron_spikes.size())
+                raise(FSVAE_ERROR_INVALID_ARGUMENT, "counters: layer " + std::to_string(i) +
+                                                        " has a per-neuron count of the wrong length");
+            L.neuron_spikes = neurons;
         }
+        auto take = [&](const char* key, auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            V got = d[key].cast<V>();
+            if (!v.empty() && got.size() != v.size())
+                raise(FSVAE_ERROR_INVALID_ARGUMENT, std::string("counters: ") + key + " has the wrong length");
+            v = std::move(got);
+        };
+        take("latent_ones", c.latent_ones);
+        take("choices", c.choices);
+        take("image_spikes", c.image_spikes);
+        take("image_ops", c.image_ops);
+        if (c.image_spikes.size() != c.image_ops.size())
+            raise(FSVAE_ERROR_INVALID_ARGUMENT, "counters: image_spikes and image_ops differ in length");
         return c;
     }
 
     // Counters::merge over a list of raw counter dicts (per-chunk runs).
     py::dict merge_counters(const py::list& parts) const {
         fsvae::Counters total;
-        total.resize(engine().model().layers().size(), engine().model().info().time_steps);
+        total.resize(engine().model());
         for (const auto& p : parts) total.merge(counters_from_dict(p.cast<py::dict>()));
         return counters_to_dict(total);
     }
