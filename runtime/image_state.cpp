@@ -14,6 +14,12 @@ ImageState::ImageState(const Model& m, const kernels::KernelTable& kernels, bool
     }
     mask.assign(size_t(I.latent_dim) * I.k, 0);
     r.resize(I.latent_dim);
+    rate.resize(I.latent_dim);
+    draws.resize(I.latent_dim);
+    if (I.readout == ReadoutKind::Taid) {
+        step_currents.resize(size_t(T) * I.image_size());
+        gates.resize(size_t(T) * I.image_channels);
+    }
     acc.resize(I.image_size());
     const LayerSpec& f = model.layer(model.topology().final1).spec;
     spike_sum.resize(f.in.size());

@@ -75,4 +75,45 @@ public:
     bool reads_lists() const override { return false; }  // only how many fired
 };
 
+// ESVAE's sampler: z_t[c] = (rate[c] > U_t[c]), U_t from the image's
+// ChoiceSource (uniforms). Reconstruction (`in` given): rate[c] is latent
+// c's firing rate in `in` (before_latent_layer) over all T steps, so its
+// first step needs that layer's T steps run (needs_all_steps). Generation
+// (`in` absent, `layer` the sample layer): rate = sigmoid(W g + b) with g
+// from the ChoiceSource's Gaussians, formed once per image in begin() and
+// counted as that layer's C x C multiply-accumulates. Writes z_t's events
+// and the latent train. op_esvae_sampler.cpp.
+class EsvaeRateSamplerOp final : public Operation {
+public:
+    // Reconstruction: the rate of `in`.
+    EsvaeRateSamplerOp(SlotInput in, size_t output) : Operation(kNoLayer, output, {in}) {}
+    // Generation: the rate of sample layer `layer`.
+    EsvaeRateSamplerOp(size_t layer, size_t output) : Operation(layer, output, {}) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model& m) const override;
+    bool needs_all_steps() const override { return !inputs().empty(); }
+};
+
+// TAID's readout: the image layer's current m_t = W s_t + b at every step
+// (event-driven, kept for all T), and after the last step
+// image = tanh(sum_t g_t m_t) with g_t[c] = sigmoid(sum_s G[s][t] mean_hw m_s[c])
+// (`gate`: the T x T layer, weight[s][t]). op_taid_readout.cpp.
+class TaidReadoutOp final : public Operation {
+public:
+    TaidReadoutOp(size_t layer, size_t gate, SlotInput in)
+        : Operation(layer, kNoSlot, {in}), gate_(gate) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model&) const override { return 0; }
+
+private:
+    size_t gate_;
+};
+
+// TAID's image from the first `steps` currents m_t (all T: the model's
+// output; fewer: the image so far, the gate taking only those steps) into
+// s.acc. Returns the operations performed.
+uint64_t taid_image(ImageState& s, const Layer& gate, uint32_t steps);
+
 }  // namespace fsvae
