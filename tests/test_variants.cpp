@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -66,7 +67,7 @@ void check_parity(const std::string& dir, const std::string& name, Mode mode) {
         double largest = 0;
         for (size_t i = 0; i < g.images.size(); ++i) {
             const GoldenImage& gi = g.images[i];
-            INFO(golden_file, " image ", i, " kernels ", std::string(table->isa) + (dense ? " dense" : ""));
+            INFO(golden_file, " image ", i, " kernels ", table->isa, (dense ? " dense" : ""));
             ChoiceSource choices(0, i, I.k, I.latent_dim, gi.choices.data());
             std::vector<float> gauss, unif;
             if (I.sampler == SamplerKind::EsvaeRate) {
@@ -100,8 +101,9 @@ void check_parity(const std::string& dir, const std::string& name, Mode mode) {
         CHECK(total > 0);
         CHECK(double(diff) <= kSpikeBudget * double(total));
         CHECK(exact_images >= 1);
-        MESSAGE(name + (mode == Mode::Generate ? " generate" : " reconstruct"), ", kernels ",
-                std::string(table->isa) + (dense ? " dense" : ""), ": ", exact_images, " of ",
+        const std::string what = name + (mode == Mode::Generate ? " generate" : " reconstruct");
+        const std::string isa = std::string(table->isa) + (dense ? " dense" : "");
+        MESSAGE(what, ", kernels ", isa, ": ", exact_images, " of ",
                 g.images.size(), " images with every spike count equal; largest pixel difference ",
                 largest);
     }
@@ -179,6 +181,15 @@ TEST_CASE("variants: ESVAE at latent_dim 32 matches the PyTorch reference") {
     CHECK(m->info().sampler == SamplerKind::EsvaeRate);
     CHECK(m->info().latent_dim == 32);
     CHECK(m->topology().prior[0] == Topology::kNone);
+    // The {'net': state_dict, 'epoch': n} layout exports the same layers.
+    auto best = Model::load_file(dir + "/esvae_best.fsvae");
+    REQUIRE(best->layers().size() == m->layers().size());
+    for (size_t i = 0; i < m->layers().size(); ++i) {
+        const LayerSpec& s = m->layer(i).spec;
+        CHECK(best->layer(i).spec.name == s.name);
+        CHECK(std::equal(m->layer(i).weight, m->layer(i).weight + s.weight_size(), best->layer(i).weight));
+        CHECK(std::equal(m->layer(i).bias, m->layer(i).bias + s.bias_size(), best->layer(i).bias));
+    }
     check_parity(dir, "esvae", Mode::Generate);
     check_parity(dir, "esvae", Mode::Reconstruct);
 }
@@ -202,7 +213,8 @@ TEST_CASE("variants: ESVAE and TAID images are the same for any thread count, ba
         Engine engine(model);
         const std::vector<float> inputs = test_inputs(n, sz);
         for (const Mode mode : {Mode::Generate, Mode::Reconstruct}) {
-            INFO(std::string(name) + (mode == Mode::Generate ? " generate" : " reconstruct"));
+            const std::string what = std::string(name) + (mode == Mode::Generate ? " generate" : " reconstruct");
+            INFO(what);
             auto run = [&](int threads, uint64_t first, size_t count, std::vector<ImageTrace>* tr) {
                 BatchOptions o;
                 o.seed = 77;
