@@ -171,9 +171,10 @@ def main(argv=None):
     data, n_floats = build(sd, arch, args.dataset, f"{args.checkpoint.name} via {prog}")
     write_atomically(args.output, data)
     n_params = sum(v.numel() for key, v in sd.items() if key.endswith((".weight", ".bias")))
-    print(f"{args.output}: {arch.variant} sampler={arch.sampler} readout={arch.readout} T={arch.T} k={arch.k} C={arch.latent_dim} "
+    print(f"{args.output}: {arch.variant} T={arch.T} k={arch.k} C={arch.latent_dim} "
           f"image={arch.image_channels}x{arch.image_size}x{arch.image_size} "
-          f"parameters={n_params} folded_floats={n_floats} bytes={len(data)}")
+          f"parameters={n_params} folded_floats={n_floats} bytes={len(data)} "
+          f"sampler={arch.sampler} readout={arch.readout}")
     return 0
 
 
