@@ -75,7 +75,7 @@ void add_decoder(ProgramBuilder& b, const Model& m, size_t z) {
     // The membrane readout's sum is kept by the layer below as it fires.
     in = b.add(std::make_unique<LifLayerOp>(T.final0, SlotInput{in, 0}, b.new_slot(), !taid));
     if (taid)
-        b.add(std::make_unique<TaidReadoutOp>(T.final1, T.readout_gate, SlotInput{in, 0}));
+        b.add(std::make_unique<TaidReadoutOp>(m, T.final1, T.readout_gate, SlotInput{in, 0}));
     else
         b.add(std::make_unique<ReadoutOp>(T.final1, SlotInput{in, 0}));
     b.stage(false);
@@ -276,7 +276,7 @@ void Workspace::read_image(float* out) {
     const Model& model = engine_.model();
     const ModelInfo& I = model.info();
     if (!s_.acc_valid && I.readout == ReadoutKind::Taid)  // before the last step, not counted
-        taid_image(s_, model.layer(model.topology().readout_gate), t_);
+        static_cast<const TaidReadoutOp&>(*engine_.program(mode_).ops.back()).image(s_, t_);
     else if (!s_.acc_valid)  // before the last step: the readout so far, not counted
         readout_image(model.layer(model.topology().final1), s_.K, s_.spike_sum.data(),
                       s_.spike_sum_weight, s_.acc.data(), s_.readout_scratch.data());

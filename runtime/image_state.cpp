@@ -17,8 +17,9 @@ ImageState::ImageState(const Model& m, const kernels::KernelTable& kernels, bool
     rate.resize(I.latent_dim);
     draws.resize(I.latent_dim);
     if (I.readout == ReadoutKind::Taid) {
-        step_currents.resize(size_t(T) * I.image_size());
+        spatial_sums.resize(size_t(T) * I.image_channels);
         gates.resize(size_t(T) * I.image_channels);
+        channel_image.resize(I.image_size());
     }
     acc.resize(I.image_size());
     const LayerSpec& f = model.layer(model.topology().final1).spec;

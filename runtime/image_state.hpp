@@ -61,9 +61,9 @@ struct ImageState {
     // ESVAE's sampler: each latent's rate, and a step's draws (C each).
     std::vector<float> rate, draws;
 
-    // TAID's readout: the image layer's current at every step (T x H x W x
-    // C), and its gates (T x C).
-    std::vector<float> step_currents, gates;
+    // TAID's readout: the spatial sum of the image layer's current and the
+    // gate per step and output channel (T x C), and one channel's image.
+    std::vector<float> spatial_sums, gates, channel_image;
 
     // Readout: the decayed sum S of the last spiking layer's spikes (kept by
     // its fire pass) and B of the bias weight (propagate.hpp); acc the

@@ -1,6 +1,17 @@
 // op_taid_readout.cpp: TAID's gated readout across the T steps
-// (operations.hpp, docs/models.md). The gate depends on every step's
-// current, so the currents are kept, not summed as the membrane readout's.
+// (operations.hpp, docs/models.md), by linearity.
+//
+// The image is tanh(sum_t g_t m_t) with m_t = W s_t + b the image layer's
+// current for the spikes s_t of the layer below, and the gate g_t[c] =
+// sigmoid(sum_u G[u][t] mean_hw m_u[c]). Both parts are linear in s_t:
+//   * the spatial sum of m_t[c] is sum over s_t's events e of R[e][c] (the
+//     sum of e's weights that land inside the image) plus H*W*b[c], so each
+//     step costs one addition per event and output channel;
+//   * sum_t g_t[c] m_t[c] = W_c * (sum_t g_t[c] s_t) + b[c] * sum_t g_t[c],
+//     the image layer applied once per output channel (readout_image) to
+//     the gated spike sum, instead of once per step.
+// The spike lists of every step are kept (the slot holds all T) until the
+// gates are known.
 #include "operations.hpp"
 
 #include <algorithm>
@@ -8,20 +19,58 @@
 
 namespace fsvae {
 
+namespace {
+
+// R[e][c] for every input element e of image layer F (channel-last), in
+// double, rounded once.
+std::vector<float> spatial_rows(const Layer& F) {
+    const LayerSpec& s = F.spec;
+    const size_t Cin = s.in.c, Cout = s.out.c, K = s.kernel;
+    std::vector<float> R(s.in.size() * Cout);
+    std::vector<double> row(Cout);
+    for (uint32_t iy = 0; iy < s.in.h; ++iy)
+        for (uint32_t ix = 0; ix < s.in.w; ++ix)
+            for (size_t ci = 0; ci < Cin; ++ci) {
+                std::fill(row.begin(), row.end(), 0.0);
+                for (size_t ky = 0; ky < K; ++ky)
+                    for (size_t kx = 0; kx < K; ++kx) {
+                        const long oy = long(s.stride) * iy - long(s.padding) + long(ky);
+                        const long ox = long(s.stride) * ix - long(s.padding) + long(kx);
+                        if (oy < 0 || ox < 0 || oy >= long(s.out.h) || ox >= long(s.out.w)) continue;
+                        const float* w = F.weight + ((ci * K + ky) * K + kx) * Cout;
+                        for (size_t c = 0; c < Cout; ++c) row[c] += w[c];
+                    }
+                const size_t e = (size_t(iy) * s.in.w + ix) * Cin + ci;
+                for (size_t c = 0; c < Cout; ++c) R[e * Cout + c] = float(row[c]);
+            }
+    return R;
+}
+
+}  // namespace
+
+TaidReadoutOp::TaidReadoutOp(const Model& m, size_t layer, size_t gate, SlotInput in)
+    : Operation(layer, kNoSlot, {in}), gate_(gate), rows_(spatial_rows(m.layer(layer))) {}
+
 void TaidReadoutOp::begin(ImageState& s, const float*) const { s.acc_valid = false; }
 
 void TaidReadoutOp::step(ImageState& s, uint32_t t) const {
     const ModelInfo& I = s.model.info();
     const Layer& F = s.model.layer(layer());
+    const size_t Cout = F.spec.out.c;
     LayerCounters& C = s.counters.layers[layer()];
-    float* m = s.step_currents.data() + size_t(t) * I.image_size();
-    s.K.broadcast(m, F.bias, size_t(F.spec.out.h) * F.spec.out.w, F.spec.out.c);
     const uint32_t* events = input().list(s, t);
     const size_t n = input().n(s, t);
-    C.synaptic_ops += s.dense ? propagate_dense(F, s.K, events, n, m, s.scratch(), s.dense_values.data())
-                              : propagate_events(F, s.K, events, n, m, s.scratch());
+    // The spatial sum of m_t per output channel, bias included.
+    float* sum = s.spatial_sums.data() + size_t(t) * Cout;
+    const float hw = float(size_t(F.spec.out.h) * F.spec.out.w);
+    for (size_t c = 0; c < Cout; ++c) sum[c] = hw * F.bias[c];
+    for (size_t j = 0; j < n; ++j) {
+        const float* r = rows_.data() + size_t(events[j]) * Cout;
+        for (size_t c = 0; c < Cout; ++c) sum[c] += r[c];
+    }
+    C.synaptic_ops += n * Cout;
     if (t + 1 == I.time_steps) {
-        C.synaptic_ops += taid_image(s, s.model.layer(gate_), I.time_steps);
+        C.synaptic_ops += image(s, I.time_steps);
         s.acc_valid = true;
     }
     C.events += n;
@@ -29,37 +78,41 @@ void TaidReadoutOp::step(ImageState& s, uint32_t t) const {
     ++C.steps;
 }
 
-uint64_t taid_image(ImageState& s, const Layer& gate, uint32_t steps) {
+uint64_t TaidReadoutOp::image(ImageState& s, uint32_t steps) const {
     const ModelInfo& I = s.model.info();
-    const size_t T = I.time_steps, Ch = I.image_channels, HW = size_t(I.image_height) * I.image_width;
-    const float* m = s.step_currents.data();
-    // The spatial mean of each step's current per channel, rounded to
-    // float as the reference's mean; the gate's sums and the weighted sum
-    // in double, rounded once.
-    std::vector<float>& g = s.gates;  // first the means [t][c], then the gates
-    for (size_t t = 0; t < steps; ++t)
-        for (size_t c = 0; c < Ch; ++c) {
-            double sum = 0;
-            for (size_t p = 0; p < HW; ++p) sum += m[t * HW * Ch + p * Ch + c];
-            g[t * Ch + c] = float(sum / double(HW));
-        }
-    double a[4096];  // T <= 4096 (model.cpp); one channel at a time
-    for (size_t c = 0; c < Ch; ++c) {
+    const Layer& F = s.model.layer(layer());
+    const Layer& G = s.model.layer(gate_);
+    const size_t T = I.time_steps, Cout = F.spec.out.c;
+    const double hw = double(size_t(F.spec.out.h) * F.spec.out.w);
+    uint64_t ops = 0;
+    // Gates: g[t][c] = sigmoid(sum_u G[u][t] * mean_u[c]), only the steps run.
+    for (size_t c = 0; c < Cout; ++c)
         for (size_t t = 0; t < steps; ++t) {
-            double v = 0;
-            for (size_t u = 0; u < steps; ++u) v += double(gate.weight[u * T + t]) * g[u * Ch + c];
-            a[t] = v;
+            double a = 0;
+            for (size_t u = 0; u < steps; ++u)
+                a += double(G.weight[u * T + t]) * (double(s.spatial_sums[u * Cout + c]) / hw);
+            s.gates[t * Cout + c] = float(1.0 / (1.0 + std::exp(-a)));
         }
-        for (size_t t = 0; t < steps; ++t) g[t * Ch + c] = float(1.0 / (1.0 + std::exp(-a[t])));
+    ops += uint64_t(steps) * steps * Cout;
+    // Per output channel: the gated spike sum, then the image layer once.
+    const size_t pixels = size_t(F.spec.out.h) * F.spec.out.w;
+    for (size_t c = 0; c < Cout; ++c) {
+        std::fill(s.spike_sum.begin(), s.spike_sum.end(), 0.0f);
+        float weight = 0.0f;
+        for (uint32_t t = 0; t < steps; ++t) {
+            const float g = s.gates[t * Cout + c];
+            const uint32_t* events = input().list(s, t);
+            const size_t n = input().n(s, t);
+            for (size_t j = 0; j < n; ++j) s.spike_sum[events[j]] += g;
+            weight += g;
+            ops += n;
+        }
+        float* out = Cout == 1 ? s.acc.data() : s.channel_image.data();
+        ops += readout_image(F, s.K, s.spike_sum.data(), weight, out, s.readout_scratch.data());
+        if (Cout > 1)
+            for (size_t p = 0; p < pixels; ++p) s.acc[p * Cout + c] = out[p * Cout + c];
     }
-    for (size_t p = 0; p < HW; ++p)
-        for (size_t c = 0; c < Ch; ++c) {
-            double v = 0;
-            for (size_t t = 0; t < steps; ++t) v += double(g[t * Ch + c]) * m[t * HW * Ch + p * Ch + c];
-            s.acc[p * Ch + c] = float(v);
-        }
-    if (steps == 0) std::fill(s.acc.begin(), s.acc.end(), 0.0f);
-    return uint64_t(steps) * HW * Ch * 2 + uint64_t(steps) * steps * Ch;
+    return ops;
 }
 
 }  // namespace fsvae

@@ -95,25 +95,25 @@ public:
     bool needs_all_steps() const override { return !inputs().empty(); }
 };
 
-// TAID's readout: the image layer's current m_t = W s_t + b at every step
-// (event-driven, kept for all T), and after the last step
-// image = tanh(sum_t g_t m_t) with g_t[c] = sigmoid(sum_s G[s][t] mean_hw m_s[c])
-// (`gate`: the T x T layer, weight[s][t]). op_taid_readout.cpp.
+// TAID's readout: image = tanh(sum_t g_t m_t), m_t = W s_t + b the image
+// layer's current, g_t[c] = sigmoid(sum_u G[u][t] mean_hw m_u[c]) (`gate`:
+// the T x T layer, weight[u][t]); by linearity, each step adds only its
+// events' spatial sums, and after the last step the image layer is applied
+// once per output channel to the gated spike sum. op_taid_readout.cpp.
 class TaidReadoutOp final : public Operation {
 public:
-    TaidReadoutOp(size_t layer, size_t gate, SlotInput in)
-        : Operation(layer, kNoSlot, {in}), gate_(gate) {}
+    TaidReadoutOp(const Model& m, size_t layer, size_t gate, SlotInput in);
     void begin(ImageState& s, const float* image) const override;
     void step(ImageState& s, uint32_t t) const override;
     size_t max_spikes(const Model&) const override { return 0; }
+    // The image from the first `steps` steps into s.acc (all T: the model's
+    // output; fewer: the image so far, the gate taking only those steps).
+    // Returns the operations performed.
+    uint64_t image(ImageState& s, uint32_t steps) const;
 
 private:
     size_t gate_;
+    std::vector<float> rows_;  // R[e][c]: input e's weights landing inside the image, summed
 };
-
-// TAID's image from the first `steps` currents m_t (all T: the model's
-// output; fewer: the image so far, the gate taking only those steps) into
-// s.acc. Returns the operations performed.
-uint64_t taid_image(ImageState& s, const Layer& gate, uint32_t steps);
 
 }  // namespace fsvae
