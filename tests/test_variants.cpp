@@ -235,6 +235,9 @@ TEST_CASE("variants: ESVAE and TAID images are the same for any thread count, ba
             CHECK(run(8, 0, 2, nullptr) ==
                   std::vector<float>(one.begin(), one.begin() + 2 * sz));  // one image on 8 threads
             CHECK(run(2, 3, 3, nullptr) == std::vector<float>(one.begin() + 3 * sz, one.end()));
+            for (size_t i : {size_t(4), size_t(2)})  // one image alone, out of order
+                CHECK(run(1, i, 1, nullptr) ==
+                      std::vector<float>(one.begin() + i * sz, one.begin() + (i + 1) * sz));
             // Step by step, reading the image at the end.
             Workspace ws(engine);
             ChoiceSource choices(77, 1, I.k, I.latent_dim);
