@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../runtime/error.hpp"
+#include "fsvae_generated.h"
 #include "golden.hpp"
 #include "support.hpp"
 
@@ -126,6 +128,34 @@ TEST_CASE("variants: a version-1 file loads as an FSVAE with FSVAE's kinds") {
     CHECK(m->topology().readout_gate == Topology::kNone);
     CHECK(std::string(sampler_kind_name(m->info().sampler)) == "fsvae_autoregressive");
     CHECK(std::string(readout_kind_name(m->info().readout)) == "membrane_decay");
+}
+
+TEST_CASE("variants: a kind the runtime does not know, or one in a version-1 file, is refused") {
+    const std::string dir = variant_dir();
+    if (dir.empty()) return;
+    namespace fb = fsvae::format;
+    auto error_of = [](std::vector<uint8_t> bytes, auto&& edit) {
+        // The fields are present (not defaults) in these files, so they can
+        // be overwritten in place.
+        auto* table = reinterpret_cast<flatbuffers::Table*>(
+            const_cast<fb::Model*>(fb::GetModel(bytes.data())));
+        edit(*table);
+        try {
+            Model::from_buffer(bytes.data(), bytes.size(), "edited.fsvae");
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(loaded)");
+    };
+    const auto esvae = read_bytes(dir + "/esvae.fsvae"), taid = read_bytes(dir + "/taid.fsvae");
+    CHECK(error_of(esvae, [](flatbuffers::Table& t) { t.SetField<uint8_t>(fb::Model::VT_SAMPLER, 7, 0); }) ==
+          "edited.fsvae: unknown sampler kind 7");
+    CHECK(error_of(taid, [](flatbuffers::Table& t) { t.SetField<uint8_t>(fb::Model::VT_READOUT, 9, 0); }) ==
+          "edited.fsvae: unknown readout kind 9");
+    CHECK(error_of(esvae, [](flatbuffers::Table& t) {
+              t.SetField<uint32_t>(fb::Model::VT_SCHEMA_VERSION, 1, 0);
+          }) == "edited.fsvae: schema version 1 has no sampler or readout kind, but the file names one");
+    CHECK(error_of(esvae, [](flatbuffers::Table&) {}) == "(loaded)");
 }
 
 TEST_CASE("variants: the rate sampler's draws are keyed by seed, image, step and latent") {
