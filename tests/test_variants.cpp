@@ -272,9 +272,11 @@ TEST_CASE("variants: ESVAE and TAID images are the same for any thread count, ba
             Workspace ws(engine);
             ChoiceSource choices(77, 1, I.k, I.latent_dim);
             ws.begin(mode, choices, inputs.data() + sz);
-            while (ws.step()) {
-            }
-            std::vector<float> img(sz);
+            std::vector<float> img(sz), half(sz);
+            while (ws.step())
+                if (ws.steps_done() == I.time_steps / 2) ws.read_image(half.data());  // the image so far
+            for (float v : half) REQUIRE((std::isfinite(v) && v >= -1.0f && v <= 1.0f));
+            CHECK(half != std::vector<float>(one.begin() + sz, one.begin() + 2 * sz));
             ws.read_image(img.data());
             CHECK(img == std::vector<float>(one.begin() + sz, one.begin() + 2 * sz));
             // Images differ from one another (the draws are per image).
