@@ -75,12 +75,14 @@ Architecture make_architecture(Variant variant, uint32_t latent_dim, uint32_t k,
     a.topo.before_latent = add(linear("before_latent_layer", last_map, {C}, 1.0f));
 
     if (sampler == SamplerKind::FsvaeAutoregressive) {
-        a.topo.posterior[0] = add(linear("posterior.layers.0", {2 * C}, {256}, 2.0f));
-        a.topo.posterior[1] = add(linear("posterior.layers.1", {256}, {512}, 2.0f));
-        a.topo.posterior[2] = add(linear("posterior.layers.2", {512}, {C * k}, 2.0f));
-        a.topo.prior[0] = add(linear("prior.layers.0", {C}, {256}, 2.0f));
-        a.topo.prior[1] = add(linear("prior.layers.1", {256}, {512}, 2.0f));
-        a.topo.prior[2] = add(linear("prior.layers.2", {512}, {C * k}, 2.0f));
+        // The published prior and posterior widen the latent to 2C and 4C
+        // (256 and 512 at the usual C = 128), then to C*k.
+        a.topo.posterior[0] = add(linear("posterior.layers.0", {2 * C}, {2 * C}, 2.0f));
+        a.topo.posterior[1] = add(linear("posterior.layers.1", {2 * C}, {4 * C}, 2.0f));
+        a.topo.posterior[2] = add(linear("posterior.layers.2", {4 * C}, {C * k}, 2.0f));
+        a.topo.prior[0] = add(linear("prior.layers.0", {C}, {2 * C}, 2.0f));
+        a.topo.prior[1] = add(linear("prior.layers.1", {2 * C}, {4 * C}, 2.0f));
+        a.topo.prior[2] = add(linear("prior.layers.2", {4 * C}, {C * k}, 2.0f));
     } else {
         // ESVAE keeps prior.* and posterior.* in its checkpoints but never
         // runs them; the file holds only the layer that gives its rates.

@@ -58,7 +58,7 @@ for kind in shared static; do
   (cd "$TMP" && "$TMP/samples-$kind/c/generate_png" "$TMP/$kind.png" "" 2>/dev/null) && {
     echo "generate_png accepted an empty model path"; exit 1; }
   "$TMP/samples-$kind/c/generate_png" "$TMP/$kind.png"
-  python3 - "$TMP/$kind.png" <<'PY'
+  /usr/bin/python3 - "$TMP/$kind.png" <<'PY'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"

@@ -18,6 +18,7 @@ Golden load_golden(const std::string& path) {
     const nlohmann::json j = nlohmann::json::parse(in);
     Golden g;
     g.mode = j.at("mode").get<std::string>();
+    if (j.contains("choice_source")) g.choice_source = j.at("choice_source").get<std::string>();
     g.T = j.at("T").get<uint32_t>();
     g.k = j.at("k").get<uint32_t>();
     g.C = j.at("latent_dim").get<uint32_t>();
@@ -25,6 +26,7 @@ Golden load_golden(const std::string& path) {
     for (const auto& ji : j.at("images")) {
         GoldenImage im;
         if (ji.contains("seed")) im.seed = ji.at("seed").get<uint64_t>();
+        if (ji.contains("index")) im.index = ji.at("index").get<uint64_t>();
         if (ji.contains("input")) im.input = ji.at("input").get<std::vector<float>>();
         for (const auto& row : ji.at("choices"))
             for (const auto& v : row) im.choices.push_back(v.get<uint16_t>());

@@ -14,6 +14,7 @@ namespace fsvae::test {
 
 struct GoldenImage {
     uint64_t seed = 0;
+    uint64_t index = 0;              // image index of the runtime's draw (choice_source "runtime")
     std::vector<float> input;        // reconstruction only
     std::vector<uint16_t> choices;   // T x C
     std::vector<uint8_t> z;          // T x C
@@ -23,6 +24,9 @@ struct GoldenImage {
 
 struct Golden {
     std::string mode;
+    // "torch": the choices are the published torch.randint draws; "runtime":
+    // they are the runtime's Philox draws for (seed, index), per philox.py.
+    std::string choice_source = "torch";
     uint32_t T = 0, k = 0, C = 0;
     std::vector<std::string> layers;
     std::vector<GoldenImage> images;

@@ -29,6 +29,15 @@ std::shared_ptr<const Model> bundled_model() {
     return m;
 }
 
+std::string large_path(const std::string& name) {
+    return std::string(FSVAE_TEST_LARGE_DIR) + "/" + name;
+}
+
+std::shared_ptr<const Model> large_model() {
+    static std::shared_ptr<const Model> m = Model::load_file(large_path("fsvae-large.fsvae"));
+    return m;
+}
+
 EditableLayer& EditableModel::layer(const std::string& name) {
     for (auto& l : layers)
         if (l.name == name) return l;

@@ -17,6 +17,10 @@ std::string source_path(const std::string& relative);
 std::vector<uint8_t> read_bytes(const std::string& path);
 // The bundled model, loaded once.
 std::shared_ptr<const Model> bundled_model();
+// The FSVAELarge (64x64 RGB) test model and its golden files, made at build
+// time by tools/reference/make_large_model.py: large_path("generate.json").
+std::string large_path(const std::string& name);
+std::shared_ptr<const Model> large_model();
 
 // A mutable copy of a model's contents, re-serialized by to_bytes(); lets a
 // test build a file that differs from the real one in exactly one way.

@@ -1,11 +1,17 @@
 // The counter-based choice generator: Philox4x32-10 known answers (Random123's
-// kat_vectors), range, uniformity, and independence from call order.
+// kat_vectors), agreement with the Python twin (tools/reference/philox.py),
+// range, uniformity, and independence from call order.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "../runtime/sampler.hpp"
+#include "support.hpp"
 
 using fsvae::ChoiceSource;
 using fsvae::philox4x32;
@@ -28,6 +34,28 @@ TEST_CASE("sampler: Philox4x32-10 known-answer vectors") {
     CHECK(c[1] == 0x94fdccebu);
     CHECK(c[2] == 0x5001e420u);
     CHECK(c[3] == 0x24126ea1u);
+}
+
+// The reference injects philox.py's choices to compute what `--seed S` must
+// give, so the two must agree on every value, in particular at the corners:
+// the high halves of seed and index, a latent count not a multiple of 4.
+TEST_CASE("sampler: choices equal tools/reference/philox.py's (tests/golden/philox.json)") {
+    std::ifstream in(fsvae::test::source_path("tests/golden/philox.json"));
+    REQUIRE(in);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    REQUIRE(j.at("cases").size() >= 4);
+    for (const auto& c : j.at("cases")) {
+        const uint64_t seed = c.at("seed"), index = c.at("index");
+        const uint32_t k = c.at("k"), C = c.at("latent_dim");
+        const ChoiceSource s(seed, index, k, C);
+        std::vector<uint32_t> r(C);
+        const auto& rows = c.at("choices");
+        for (uint32_t t = 0; t < rows.size(); ++t) {
+            s.choices(t, r.data());
+            INFO("seed ", seed, " index ", index, " k ", k, " C ", C, " step ", t);
+            CHECK(r == rows[t].get<std::vector<uint32_t>>());
+        }
+    }
 }
 
 TEST_CASE("sampler: choices are in range and close to uniform") {

@@ -1,8 +1,8 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Generation speed of the runtime against the project's PyTorch reference,
 measured in one run on the same machine, printed as ratios.
 
-    python3 tools/bench_compare.py [--fsvae build/fsvae] [--count 64] [--repeat 3]
+    /usr/bin/python3 tools/bench_compare.py [--fsvae build/fsvae] [--count 64] [--repeat 3]
 
 The runtime figures come from `fsvae bench`; the reference's from
 tools/reference/sampler_bench.py with one torch thread: the published-style

@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Export a published FSVAE checkpoint to the fsvae-rt FlatBuffer format.
 
-    python3 tools/fsvae_export.py IN.pth OUT.fsvae [--dataset NAME]
+    /usr/bin/python3 tools/fsvae_export.py IN.pth OUT.fsvae [--dataset NAME]
 
 IN.pth is a state_dict saved by the published FSVAE, ESVAE or TAID code (or a
 dict holding one under 'state_dict' or 'net'); which one follows from its keys. The exporter checks

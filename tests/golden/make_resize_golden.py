@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """make_resize_golden.py: records what Pillow does to input images, so the C++
 reader (runtime/resize.cpp, runtime/image_input.cpp) can be checked against it
 without Python at test time.

@@ -1,8 +1,8 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Checks of tools/fsvae_export.py: a round trip of the real checkpoint, and
 rejection of broken ones with no output left behind.
 
-    python3 tests/python/test_exporter.py [--checkpoint PATH]
+    /usr/bin/python3 tests/python/test_exporter.py [--checkpoint PATH]
 """
 
 import os

@@ -1,9 +1,9 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Checks of `fsvae profile`: every field of the JSON, the invariants that tie
 the counters together, agreement with the PyTorch reference given the same
 sampler choices, and the HTML report rendered in headless Chromium.
 
-    python3 tests/python/test_profile.py PATH/TO/fsvae
+    /usr/bin/python3 tests/python/test_profile.py PATH/TO/fsvae
 """
 
 import json

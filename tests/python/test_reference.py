@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Checks of the PyTorch reference (tools/reference/fsvae_ref.py).
 
-    python3 tests/python/test_reference.py [--checkpoint PATH]
+    /usr/bin/python3 tests/python/test_reference.py [--checkpoint PATH]
 """
 
 import sys
@@ -14,7 +14,8 @@ import torch
 REPO = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO / "tools" / "reference"))
 from fsvae_ref import (FASHION_MNIST_TEST_IMAGES, LIF, FSVAERef, Trace,  # noqa: E402
-                       default_checkpoint, load_fashion_mnist_test, prepare_images)
+                       default_checkpoint, load_fashion_mnist_test, load_test_images, prepare_images,
+                       rgb_composites)
 
 CHECKPOINT = default_checkpoint()
 model = None
@@ -121,6 +122,24 @@ class DataTest(unittest.TestCase):
         self.assertTrue(torch.allclose(b, b.round(), atol=1e-4))
         flat = prepare_images(np.full((2, 28, 28), 255, np.uint8))
         self.assertTrue(torch.equal(flat, torch.ones(2, 1, 32, 32)))
+
+    def test_rgb_images_are_three_gray_planes(self):
+        # PIL resizes each plane of an RGB image as it resizes a gray one, so a
+        # colour input is its planes prepared one by one, in R, G, B order.
+        gray = np.random.default_rng(3).integers(0, 256, (6, 28, 28), dtype=np.uint8)
+        rgb = rgb_composites(gray)
+        self.assertEqual(rgb.shape, (2, 28, 28, 3))
+        self.assertTrue(np.array_equal(rgb[1, :, :, 2], gray[5]))
+        x = prepare_images(rgb, 64)
+        self.assertEqual(tuple(x.shape), (2, 3, 64, 64))
+        planes = prepare_images(gray, 64)
+        self.assertTrue(torch.equal(x.reshape(6, 64, 64), planes[:, 0]))
+
+    def test_test_images_for_three_channels(self):
+        x = load_test_images(1, 2, 3, 64)
+        gray = load_fashion_mnist_test(3, 6, size=64)   # composites 1, 2 = gray 3..8
+        self.assertTrue(torch.equal(x.reshape(6, 1, 64, 64), gray))
+        self.assertTrue(torch.equal(load_test_images(0, 2, 1, 32), load_fashion_mnist_test(0, 2)))
 
     @unittest.skipUnless(Path(FASHION_MNIST_TEST_IMAGES).exists(), "Fashion-MNIST not installed")
     def test_fashion_mnist_loads(self):

@@ -35,10 +35,8 @@ FASHION_MNIST_TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-
 
 
 def default_checkpoint() -> Path:
-    """The bundled checkpoint: models/ of the shared tree, inside the checkout or beside it."""
-    candidates = [REPO / "shared" / "models" / CHECKPOINT_NAME,
-                  REPO.parent / "shared" / "models" / CHECKPOINT_NAME]
-    return next((p for p in candidates if p.exists()), candidates[-1])
+    """The bundled checkpoint, committed in the checkout (models/README.md)."""
+    return REPO / "models" / CHECKPOINT_NAME
 
 
 class Trace:
@@ -147,18 +145,24 @@ class FSVAERef:
         y = alpha * VTH * (y - sd[p + "running_mean"][ix]) / torch.sqrt(sd[p + "running_var"][ix] + BN_EPS)
         return y * sd[p + "weight"][ix] + sd[p + "bias"][ix]
 
-    def _current(self, name: str, x: torch.Tensor) -> torch.Tensor:
-        """The layer's input current: weights, bias and tdBN (before the LIF)."""
+    def affine(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        """The layer's weights and bias applied to x, before tdBN: (N, out, T)
+        for a linear layer, (N, C, H, W, T) for a convolution."""
         spec = self.specs[name]
         W, b = self.sd[f"{name}.weight"], self.sd[f"{name}.bias"]
         if spec.kind == "linear":   # x (N, Cin, T)
-            y = F.linear(x.transpose(1, 2), W, b).transpose(1, 2)
-            return self._bn(name, y[:, :, None, None, :], spec.bn_alpha)[:, :, 0, 0, :]
+            return F.linear(x.transpose(1, 2), W, b).transpose(1, 2)
         if spec.kind == "conv":
-            y = F.conv3d(x, W, b, (spec.stride, spec.stride, 1), (spec.padding, spec.padding, 0))
-        else:
-            y = F.conv_transpose3d(x, W, b, (spec.stride, spec.stride, 1), (spec.padding, spec.padding, 0),
-                                   (spec.output_padding, spec.output_padding, 0))
+            return F.conv3d(x, W, b, (spec.stride, spec.stride, 1), (spec.padding, spec.padding, 0))
+        return F.conv_transpose3d(x, W, b, (spec.stride, spec.stride, 1), (spec.padding, spec.padding, 0),
+                                  (spec.output_padding, spec.output_padding, 0))
+
+    def _current(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        """The layer's input current: weights, bias and tdBN (before the LIF)."""
+        spec = self.specs[name]
+        y = self.affine(name, x)
+        if spec.kind == "linear":
+            return self._bn(name, y[:, :, None, None, :], spec.bn_alpha)[:, :, 0, 0, :]
         return self._bn(name, y, spec.bn_alpha) if spec.spiking else y
 
     def _spiking(self, name: str, x: torch.Tensor, trace: Optional[Trace]) -> torch.Tensor:
@@ -290,14 +294,35 @@ def load_idx_images(path=FASHION_MNIST_TEST_IMAGES, start: int = 0, count: Optio
 
 def prepare_images(raw: np.ndarray, size: int = 32) -> torch.Tensor:
     """As the published pipeline: PIL bilinear resize of the 8-bit image (torchvision
-    Resize does the same), ToTensor (byte/255 in float32), then 2*x - 1. -> (n, 1, size, size)."""
+    Resize does the same), ToTensor (byte/255 in float32), then 2*x - 1.
+    raw (n, h, w) gray -> (n, 1, size, size); raw (n, h, w, 3) RGB -> (n, 3, size, size)."""
     from PIL import Image
-    out = np.stack([np.asarray(Image.fromarray(a, mode="L").resize((size, size), Image.BILINEAR))
+    mode = "L" if raw.ndim == 3 else "RGB"
+    out = np.stack([np.asarray(Image.fromarray(a, mode=mode).resize((size, size), Image.BILINEAR))
                     for a in raw])
     x = torch.from_numpy(out).float().div(255)
-    return (2 * x - 1).unsqueeze(1)
+    x = x.unsqueeze(1) if mode == "L" else x.permute(0, 3, 1, 2).contiguous()
+    return 2 * x - 1
 
 
 def load_fashion_mnist_test(start: int = 0, count: Optional[int] = None,
                             path=FASHION_MNIST_TEST_IMAGES, size: int = 32) -> torch.Tensor:
     return prepare_images(load_idx_images(path, start, count), size)
+
+
+def rgb_composites(gray: np.ndarray) -> np.ndarray:
+    """Colour images with real-image statistics from a gray data set: image i
+    takes gray images 3i, 3i+1, 3i+2 as its red, green and blue planes, so the
+    three channels differ (a channel-order mistake changes the result).
+    (3n, h, w) -> (n, h, w, 3)."""
+    n = gray.shape[0] // 3
+    return np.ascontiguousarray(gray[:3 * n].reshape(n, 3, *gray.shape[1:]).transpose(0, 2, 3, 1))
+
+
+def load_test_images(start: int, count: int, channels: int, size: int,
+                     path=FASHION_MNIST_TEST_IMAGES) -> torch.Tensor:
+    """Model inputs (count, channels, size, size): Fashion-MNIST test images
+    start.. for one channel, their RGB composites (rgb_composites) for three."""
+    if channels == 1:
+        return load_fashion_mnist_test(start, count, path, size)
+    return prepare_images(rgb_composites(load_idx_images(path, 3 * start, 3 * count)), size)

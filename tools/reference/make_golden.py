@@ -1,14 +1,19 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Write the golden vectors tests/golden/{generate,reconstruct}.json from the reference.
 
-    python3 tools/reference/make_golden.py [--checkpoint PATH] [--out DIR]
+    /usr/bin/python3 tools/reference/make_golden.py [--checkpoint PATH] [--out DIR]
+        [--choices torch|runtime] [--seed S]
 
-generate.json: one image per seed 0..3 (batch 1, prior sampled with a
-torch.Generator seeded with that seed). reconstruct.json: Fashion-MNIST test
-images 0..3, image i sampled with seed i. Each image records the sampler's
-choices r, so a runtime can inject them, the latent z, per-layer per-step
-spike and near-threshold counts, and the output image. Every image is computed
-with both samplers (stepped and published O(T^2)), which must agree exactly.
+generate.json: four images from the prior. reconstruct.json: the first four
+test images (load_test_images: Fashion-MNIST, or its RGB composites for a
+3-channel model). With --choices torch (default), image i is sampled alone
+with a torch.Generator seeded with i, the published draw. With --choices
+runtime, image i takes the runtime's own Philox choices for seed S and image
+index i (philox.py), i.e. what `fsvae generate|reconstruct --seed S` draws.
+Each image records the sampler's choices r, so a runtime can inject them, the
+latent z, per-layer per-step spike and near-threshold counts, and the output
+image. Every image is computed with both samplers (stepped and published
+O(T^2)), which must agree exactly.
 """
 
 import argparse
@@ -19,7 +24,8 @@ from pathlib import Path
 
 import torch
 
-from fsvae_ref import NEAR_THRESHOLD_EPS, REPO, FSVAERef, default_checkpoint, load_fashion_mnist_test
+from fsvae_ref import NEAR_THRESHOLD_EPS, REPO, FSVAERef, default_checkpoint, load_test_images
+from philox import runtime_choices
 
 SEEDS = (0, 1, 2, 3)
 
@@ -71,6 +77,9 @@ def main(argv=None):
     ap.add_argument("--checkpoint", type=Path, default=default_checkpoint(),
                     help="default: %(default)s")
     ap.add_argument("--out", type=Path, default=REPO / "tests" / "golden")
+    ap.add_argument("--choices", choices=("torch", "runtime"), default="torch",
+                    help="torch.Generator per image (published draw) or the runtime's Philox")
+    ap.add_argument("--seed", type=int, default=7, help="the runtime seed (--choices runtime)")
     args = ap.parse_args(argv)
 
     model = FSVAERef.from_checkpoint(args.checkpoint)
@@ -82,28 +91,38 @@ def main(argv=None):
         "T": a.T, "k": a.k, "latent_dim": a.latent_dim,
         "image_shape": [a.image_channels, a.image_size, a.image_size],
         "near_threshold_eps": NEAR_THRESHOLD_EPS,
+        "choice_source": args.choices,
         "layers": None,
     }
     args.out.mkdir(parents=True, exist_ok=True)
 
+    def sampling(i):
+        """(keyword arguments for the reference, fields recorded) of image i."""
+        if args.choices == "torch":
+            return {"seed": SEEDS[i]}, {"seed": SEEDS[i]}
+        return ({"choices": runtime_choices(args.seed, i, 1, a.T, a.latent_dim, a.k)},
+                {"seed": args.seed, "index": i})
+
     layers = model.generate_layers()
     images = []
-    for seed in SEEDS:
-        res = model.generate(1, seed=seed, trace=True)
-        if not same(res, model.generate(1, seed=seed, sampler="published", trace=True)):
-            sys.exit(f"generate seed {seed}: stepped and published samplers disagree")
-        images.append(image_record(res, layers, {"seed": seed}))
+    for i in range(len(SEEDS)):
+        kw, fields = sampling(i)
+        res = model.generate(1, trace=True, **kw)
+        if not same(res, model.generate(1, sampler="published", trace=True, **kw)):
+            sys.exit(f"generate image {i}: stepped and published samplers disagree")
+        images.append(image_record(res, layers, fields))
     write_json(args.out / "generate.json", dict(header, mode="generate", layers=layers), images)
 
     layers = model.reconstruct_layers()
-    inputs = load_fashion_mnist_test(0, len(SEEDS), size=a.image_size)
+    inputs = load_test_images(0, len(SEEDS), a.image_channels, a.image_size)
     images = []
-    for i, seed in enumerate(SEEDS):
+    for i in range(len(SEEDS)):
         x = inputs[i:i + 1]
-        res = model.reconstruct(x, seed=seed, trace=True)
-        if not same(res, model.reconstruct(x, seed=seed, sampler="published", trace=True)):
+        kw, fields = sampling(i)
+        res = model.reconstruct(x, trace=True, **kw)
+        if not same(res, model.reconstruct(x, sampler="published", trace=True, **kw)):
             sys.exit(f"reconstruct image {i}: stepped and published samplers disagree")
-        images.append(image_record(res, layers, {"test_index": i, "seed": seed, "input": floats(x[0])}))
+        images.append(image_record(res, layers, {"test_index": i, **fields, "input": floats(x[0])}))
     write_json(args.out / "reconstruct.json", dict(header, mode="reconstruct", layers=layers), images)
     print(f"wrote {args.out / 'generate.json'} and {args.out / 'reconstruct.json'}")
 

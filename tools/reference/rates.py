@@ -1,14 +1,15 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Per-layer firing rates of the reference: spikes / (neurons * T * N), as JSON.
 
-    python3 tools/reference/rates.py --mode generate|reconstruct --count N --seed S
+    /usr/bin/python3 tools/reference/rates.py --mode generate|reconstruct --count N --seed S
         [--sampler torch|runtime] [--checkpoint PATH] [--images IDX3.gz] [--batch B]
 
 generate: N images from the prior (stepped sampler, torch.Generator seeded
 with S per batch of B, batch b using seed S + b; with --sampler runtime, the
 runtime's own Philox choices for seed S instead, so that the figures are
 those `fsvae profile --seed S` must reproduce). reconstruct: Fashion-MNIST
-test images 0..N-1, same seeding; also reports the reconstruction MSE in
+test images 0..N-1 (their RGB composites for a 3-channel model,
+fsvae_ref.load_test_images), same seeding; also reports the reconstruction MSE in
 [-1, 1] units. "z" is the latent's rate (ones / (C * T * N)).
 """
 
@@ -17,7 +18,7 @@ import json
 from pathlib import Path
 
 from philox import runtime_choices
-from fsvae_ref import FASHION_MNIST_TEST_IMAGES, FSVAERef, default_checkpoint, load_fashion_mnist_test
+from fsvae_ref import FASHION_MNIST_TEST_IMAGES, FSVAERef, default_checkpoint, load_test_images
 
 
 def main(argv=None):
@@ -45,7 +46,7 @@ def main(argv=None):
         if args.mode == "generate":
             res = model.generate(n, seed=seed, choices=choices, trace=True)
         else:
-            x = load_fashion_mnist_test(start, n, path=args.images, size=model.arch.image_size)
+            x = load_test_images(start, n, model.arch.image_channels, model.arch.image_size, args.images)
             res = model.reconstruct(x, seed=seed, choices=choices, trace=True)
             sq_err += float(((res.image - x).double() ** 2).sum())
         for name in layers:

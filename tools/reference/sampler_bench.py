@@ -1,7 +1,7 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Time the reference's two prior samplers (and the decoder) in ms per image.
 
-    python3 tools/reference/sampler_bench.py [--checkpoint PATH] [--threads N] [--batches 1 64]
+    /usr/bin/python3 tools/reference/sampler_bench.py [--checkpoint PATH] [--threads N] [--batches 1 64]
 
 "published" re-runs the prior over the whole prefix at every step (O(T^2),
 as the published code); "stepped" keeps each layer's state (O(T)). Prints one
