@@ -72,6 +72,15 @@ def to_file_layout(spec, W, b):
             np.ascontiguousarray(b, dtype=np.float32).reshape(-1))
 
 
+def schema_version(arch):
+    """The oldest version that can hold the model: 1 for an FSVAE (its file is
+    byte for byte what earlier exporters wrote, and older runtimes read it),
+    2 where the sampler or readout kind is another (formats/fsvae.fbs)."""
+    if arch.sampler == "fsvae_autoregressive" and arch.readout == "membrane_decay":
+        return 1
+    return fsvae_schema.SCHEMA_VERSION
+
+
 def build(sd, arch, dataset, source):
     """Serialize the model; returns (bytes, number of stored floats)."""
     fb = fsvae_schema.load()
@@ -114,7 +123,7 @@ def build(sd, arch, dataset, source):
     dataset_off = builder.CreateString(dataset)
     source_off = builder.CreateString(source)
     M.ModelStart(builder)
-    M.ModelAddSchemaVersion(builder, fsvae_schema.SCHEMA_VERSION)
+    M.ModelAddSchemaVersion(builder, schema_version(arch))
     M.ModelAddVariant(builder, arch_mod.VARIANT_IDS[arch.variant])
     M.ModelAddDataset(builder, dataset_off)
     M.ModelAddSource(builder, source_off)
@@ -128,8 +137,9 @@ def build(sd, arch, dataset, source):
     M.ModelAddImageHeight(builder, arch.image_size)
     M.ModelAddImageWidth(builder, arch.image_size)
     M.ModelAddLayers(builder, layers)
-    M.ModelAddSampler(builder, arch_mod.SAMPLER_IDS[arch.sampler])
-    M.ModelAddReadout(builder, arch_mod.READOUT_IDS[arch.readout])
+    if schema_version(arch) >= 2:
+        M.ModelAddSampler(builder, arch_mod.SAMPLER_IDS[arch.sampler])
+        M.ModelAddReadout(builder, arch_mod.READOUT_IDS[arch.readout])
     builder.Finish(M.ModelEnd(builder), file_identifier=fsvae_schema.FILE_IDENTIFIER)
     return bytes(builder.Output()), n_floats
 
