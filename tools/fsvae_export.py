@@ -3,7 +3,8 @@
 
     /usr/bin/python3 tools/fsvae_export.py IN.pth OUT.fsvae [--dataset NAME]
 
-IN.pth is a state_dict saved by the published FSVAE code. The exporter checks
+IN.pth is a state_dict saved by the published FSVAE, ESVAE or TAID code (or a
+dict holding one under 'state_dict' or 'net'); which one follows from its keys. The exporter checks
 every key, shape and value, folds tdBN into each layer in float64 (then rounds
 to float32) and writes the weights in the channel-last, event-major layouts
 that formats/fsvae.fbs describes. On any error it prints one line per problem
@@ -32,6 +33,9 @@ def fold(sd, spec):
     s = gamma*alpha*Vth/sqrt(var + eps):  W' = s*W (per output channel), b' = s*(b - mean) + beta.
     """
     W = sd[f"{spec.name}.weight"].double().numpy()
+    if not spec.has_bias:   # TAID's gate: Conv1d(T, T, 1) weight (T, T, 1), no bias
+        W = W[..., 0]
+        return W, np.zeros(W.shape[0])
     b = sd[f"{spec.name}.bias"].double().numpy()
     if not spec.spiking:
         return W, b
@@ -66,6 +70,15 @@ def to_file_layout(spec, W, b):
         W = W[..., 0].transpose(0, 2, 3, 1)
     return (np.ascontiguousarray(W, dtype=np.float32).reshape(-1),
             np.ascontiguousarray(b, dtype=np.float32).reshape(-1))
+
+
+def schema_version(arch):
+    """The oldest version that can hold the model: 1 for an FSVAE (its file is
+    byte for byte what earlier exporters wrote, and older runtimes read it),
+    2 where the sampler or readout kind is another (formats/fsvae.fbs)."""
+    if arch.sampler == "fsvae_autoregressive" and arch.readout == "membrane_decay":
+        return 1
+    return fsvae_schema.SCHEMA_VERSION
 
 
 def build(sd, arch, dataset, source):
@@ -110,7 +123,7 @@ def build(sd, arch, dataset, source):
     dataset_off = builder.CreateString(dataset)
     source_off = builder.CreateString(source)
     M.ModelStart(builder)
-    M.ModelAddSchemaVersion(builder, fsvae_schema.SCHEMA_VERSION)
+    M.ModelAddSchemaVersion(builder, schema_version(arch))
     M.ModelAddVariant(builder, arch_mod.VARIANT_IDS[arch.variant])
     M.ModelAddDataset(builder, dataset_off)
     M.ModelAddSource(builder, source_off)
@@ -124,6 +137,9 @@ def build(sd, arch, dataset, source):
     M.ModelAddImageHeight(builder, arch.image_size)
     M.ModelAddImageWidth(builder, arch.image_size)
     M.ModelAddLayers(builder, layers)
+    if schema_version(arch) >= 2:
+        M.ModelAddSampler(builder, arch_mod.SAMPLER_IDS[arch.sampler])
+        M.ModelAddReadout(builder, arch_mod.READOUT_IDS[arch.readout])
     builder.Finish(M.ModelEnd(builder), file_identifier=fsvae_schema.FILE_IDENTIFIER)
     return bytes(builder.Output()), n_floats
 
@@ -167,7 +183,8 @@ def main(argv=None):
     n_params = sum(v.numel() for key, v in sd.items() if key.endswith((".weight", ".bias")))
     print(f"{args.output}: {arch.variant} T={arch.T} k={arch.k} C={arch.latent_dim} "
           f"image={arch.image_channels}x{arch.image_size}x{arch.image_size} "
-          f"parameters={n_params} folded_floats={n_floats} bytes={len(data)}")
+          f"parameters={n_params} folded_floats={n_floats} bytes={len(data)} "
+          f"sampler={arch.sampler} readout={arch.readout}")
     return 0
 
 
