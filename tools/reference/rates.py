@@ -56,7 +56,8 @@ def main(argv=None):
     T, N = model.arch.T, args.count
     out = {"mode": args.mode, "count": N, "seed": args.seed, "sampler": args.sampler,
            "rates": {name: round(spikes[name] / (neurons[name] * T * N), 4) for name in layers},
-           "z": round(z_ones / (model.arch.latent_dim * T * N), 4)}
+           "z": round(z_ones / (model.arch.latent_dim * T * N), 4),
+           "spikes": spikes, "z_ones": int(z_ones)}
     if args.mode == "reconstruct":
         size = model.arch.image_channels * model.arch.image_size ** 2
         out["mse"] = round(sq_err / (size * N), 5)
