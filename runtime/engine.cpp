@@ -135,6 +135,14 @@ Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k
         add_decoder(b, *model_, z);
         b.finish();
     }
+    {
+        // Given latents, for any sampler kind: the decoder alone.
+        ProgramBuilder b(programs_[2], slots_, Mode::Generate, *model_);
+        const size_t z = b.add(std::make_unique<GivenLatentOp>(b.new_slot()));
+        b.stage(false);
+        add_decoder(b, *model_, z);
+        b.finish();
+    }
 }
 
 std::vector<size_t> Engine::layers(Mode mode) const {
@@ -233,11 +241,17 @@ void Workspace::check_inputs(Mode mode, const ChoiceSource& choices, const float
 }
 
 void Workspace::begin(Mode mode, const ChoiceSource& choices, const float* image) {
+    begin_program(engine_.program(mode), mode, choices, image);
+}
+
+void Workspace::begin_program(const Program& p, Mode mode, const ChoiceSource& choices,
+                              const float* image) {
     check_inputs(mode, choices, image);
     if (!sized_[mode == Mode::Generate ? 0 : 1]) size_for(mode);
     mode_ = mode;
+    program_ = &p;
     s_.choices = choices;
-    for (const auto& op : engine_.program(mode).ops) {
+    for (const auto& op : p.ops) {
         const Clock::time_point t0 = timing_ ? Clock::now() : Clock::time_point{};
         op->begin(s_, image);
         if (timing_ && op->layer() != Operation::kNoLayer)
@@ -273,7 +287,7 @@ void Workspace::run(const Operation& op, uint32_t t0, uint32_t t1, size_t parts)
 bool Workspace::step() {
     const uint32_t T = engine_.model().info().time_steps;
     if (t_ >= T) return false;
-    const Program& p = engine_.program(mode_);
+    const Program& p = *program_;
     if (t_ == 0)
         for (size_t i = 0; i < p.whole_prefix; ++i) run(*p.ops[i], 0, T);
     for (size_t i = p.whole_prefix; i < p.ops.size(); ++i) run(*p.ops[i], t_, t_ + 1);
@@ -283,7 +297,7 @@ bool Workspace::step() {
 
 void Workspace::run_all() {
     const uint32_t T = engine_.model().info().time_steps;
-    const Program& p = engine_.program(mode_);
+    const Program& p = *program_;
     auto stages = [&] {
         for (const Program::Stage& st : p.stages) {
             if (st.stepped) {
@@ -328,12 +342,13 @@ void Workspace::generate(const ChoiceSource& choices, float* out, ImageTrace* tr
 
 void Workspace::decode(const uint8_t* z, float* out, ImageTrace* trace) {
     const ModelInfo& I = engine_.model().info();
-    begin(Mode::Generate, ChoiceSource(0, 0, I.k, I.latent_dim));
     s_.given_z = z;
     struct Reset {
         ImageState& s;
         ~Reset() { s.given_z = nullptr; }
     } reset{s_};
+    begin_program(engine_.decode_program(), Mode::Generate, ChoiceSource(0, 0, I.k, I.latent_dim),
+                  nullptr);
     run_all();
     read_image(out);
     if (trace) read_trace(trace);

@@ -93,6 +93,9 @@ public:
     const std::vector<uint64_t>& dense_macs() const { return dense_macs_; }
 
     const Program& program(Mode mode) const { return programs_[mode == Mode::Generate ? 0 : 1]; }
+    // Generation's decoder on given latent trains (Workspace::decode): the
+    // latents, then the decoder and readout; no prior or sampler.
+    const Program& decode_program() const { return programs_[2]; }
     const std::vector<SlotSpec>& slots() const { return slots_; }
 
 private:
@@ -100,7 +103,7 @@ private:
     const kernels::KernelTable* kernels_;
     EngineOptions options_;
     std::vector<uint64_t> dense_macs_;
-    Program programs_[2];
+    Program programs_[3];
     std::vector<SlotSpec> slots_;
 };
 
@@ -118,8 +121,8 @@ public:
     void generate(const ChoiceSource& choices, float* out, ImageTrace* trace = nullptr);
 
     // Decodes a given latent train z (T x latent_dim of 0/1, [t * C + c])
-    // into out: generation with z_t taken from z instead of sampled (the
-    // prior still runs, and is counted, but no longer decides z).
+    // into out: generation's decoder and readout on z_t taken from z, for
+    // every sampler kind (Engine::decode_program; no prior or sampler runs).
     void decode(const uint8_t* z, float* out, ImageTrace* trace = nullptr);
 
     // Reconstructs `image` (C x H x W in [-1, 1]) into out.
@@ -155,6 +158,8 @@ public:
 private:
     // The caller's choices and image, checked before anything runs.
     void check_inputs(Mode mode, const ChoiceSource& choices, const float* image) const;
+    // begin() for a program (`mode` sizes and checks as for it).
+    void begin_program(const Program& p, Mode mode, const ChoiceSource& choices, const float* image);
     // Sizes the slots and scratch of `mode` (the first reconstruction
     // allocates the encoder's).
     void size_for(Mode mode);
@@ -171,6 +176,7 @@ private:
     size_t threads_ = 1;
     std::unique_ptr<tbb::task_arena> arena_;  // with threads_ > 1
     Mode mode_ = Mode::Generate;
+    const Program* program_ = nullptr;  // begun
     uint32_t t_ = 0;
 };
 

@@ -23,9 +23,8 @@ void SamplerOp::step(ImageState& s, uint32_t t) const {
     uint64_t* ones = s.counters.latent_ones.data();
     uint64_t* taken = s.counters.choices.data();
     for (uint32_t c = 0; c < I.latent_dim; ++c) {
-        assert(s.given_z || s.r[c] < I.k);  // Workspace::check_inputs and ChoiceSource's own checks
-        const uint8_t bit = s.given_z ? s.given_z[size_t(t) * I.latent_dim + c]
-                                      : s.mask[size_t(c) * I.k + s.r[c]];
+        assert(s.r[c] < I.k);  // Workspace::check_inputs and ChoiceSource's own checks
+        const uint8_t bit = s.mask[size_t(c) * I.k + s.r[c]];
         zrow[c] = bit;
         ones[c] += bit;
         ++taken[s.r[c]];

@@ -62,6 +62,17 @@ public:
     size_t max_spikes(const Model& m) const override;
 };
 
+// Given latent trains (ImageState::given_z, T x C bits, row t then latent
+// c) as z_t's events: the decoder run on a caller's latents
+// (Workspace::decode). op_given_latent.cpp.
+class GivenLatentOp final : public Operation {
+public:
+    explicit GivenLatentOp(size_t output) : Operation(kNoLayer, output, {}) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model& m) const override;
+};
+
 // The image layer (no LIF) and the membrane readout, by linearity: the layer
 // below keeps S = sum_t d^(T-1-t) s_t as it fires; this adds B = sum_t
 // d^(T-1-t) and, after the last step, applies the layer once to S and B

@@ -221,11 +221,12 @@ FSVAE_API fsvae_status fsvae_reconstruct(fsvae_session* session, uint64_t first_
 
 /* Decodes `count` given latent trains into images: z holds count x T x
  * latent_dim bytes, each 0 or 1 (image i's z_t[c] at [(i * T + t) *
- * latent_dim + c]), out count x C x H x W floats. It is generation with each
- * step's z taken from z instead of sampled, so decoding the trains an image
- * sampled gives that image; the seed is not used. Any other byte value is
+ * latent_dim + c]), out count x C x H x W floats. It is generation's decoder
+ * and readout on each step's z taken from z (no prior or sampler runs, for
+ * any sampler kind), so decoding the trains an image sampled gives that
+ * image; the seed is not used. Any other byte value is
  * FSVAE_ERROR_INVALID_ARGUMENT and nothing is written. Counters count the
- * prior too (it still runs). Ownership: both buffers are the caller's.
+ * decoder only. Ownership: both buffers are the caller's.
  * Thread: as fsvae_generate(). */
 FSVAE_API fsvae_status fsvae_decode(fsvae_session* session, size_t count, const uint8_t* z,
                                     size_t z_bytes, float* out, size_t out_floats);
