@@ -15,10 +15,19 @@ const char* layer_kind_name(LayerKind k) {
     return "?";
 }
 
+const char* sampler_kind_name(SamplerKind k) {
+    return k == SamplerKind::FsvaeAutoregressive ? "fsvae_autoregressive" : "esvae_rate";
+}
+
+const char* readout_kind_name(ReadoutKind k) {
+    return k == ReadoutKind::MembraneDecay ? "membrane_decay" : "taid";
+}
+
 uint32_t variant_image_size(Variant v) { return v == Variant::FSVAE ? 32 : 64; }
 
 Architecture make_architecture(Variant variant, uint32_t latent_dim, uint32_t k,
-                               uint32_t image_channels) {
+                               uint32_t image_channels, SamplerKind sampler, ReadoutKind readout,
+                               uint32_t time_steps) {
     std::vector<uint32_t> hidden = {32, 64, 128, 256};
     if (variant == Variant::FSVAELarge) hidden.push_back(512);
     const uint32_t size = variant_image_size(variant);
@@ -65,14 +74,23 @@ Architecture make_architecture(Variant variant, uint32_t latent_dim, uint32_t k,
     const Shape3 last_map = map;  // 256x2x2 or 512x2x2
     a.topo.before_latent = add(linear("before_latent_layer", last_map, {C}, 1.0f));
 
-    // The published prior and posterior widen the latent to 2C and 4C (256 and
-    // 512 at the usual C = 128), then to C*k.
-    a.topo.posterior[0] = add(linear("posterior.layers.0", {2 * C}, {2 * C}, 2.0f));
-    a.topo.posterior[1] = add(linear("posterior.layers.1", {2 * C}, {4 * C}, 2.0f));
-    a.topo.posterior[2] = add(linear("posterior.layers.2", {4 * C}, {C * k}, 2.0f));
-    a.topo.prior[0] = add(linear("prior.layers.0", {C}, {2 * C}, 2.0f));
-    a.topo.prior[1] = add(linear("prior.layers.1", {2 * C}, {4 * C}, 2.0f));
-    a.topo.prior[2] = add(linear("prior.layers.2", {4 * C}, {C * k}, 2.0f));
+    if (sampler == SamplerKind::FsvaeAutoregressive) {
+        // The published prior and posterior widen the latent to 2C and 4C
+        // (256 and 512 at the usual C = 128), then to C*k.
+        a.topo.posterior[0] = add(linear("posterior.layers.0", {2 * C}, {2 * C}, 2.0f));
+        a.topo.posterior[1] = add(linear("posterior.layers.1", {2 * C}, {4 * C}, 2.0f));
+        a.topo.posterior[2] = add(linear("posterior.layers.2", {4 * C}, {C * k}, 2.0f));
+        a.topo.prior[0] = add(linear("prior.layers.0", {C}, {2 * C}, 2.0f));
+        a.topo.prior[1] = add(linear("prior.layers.1", {2 * C}, {4 * C}, 2.0f));
+        a.topo.prior[2] = add(linear("prior.layers.2", {4 * C}, {C * k}, 2.0f));
+    } else {
+        // ESVAE keeps prior.* and posterior.* in its checkpoints but never
+        // runs them; the file holds only the layer that gives its rates.
+        for (size_t i = 0; i < 3; ++i) a.topo.posterior[i] = a.topo.prior[i] = Topology::kNone;
+        LayerSpec s = linear("sample_layer.0", {C}, {C}, 0.0f);
+        s.spiking = false;
+        a.topo.sample_layer = add(std::move(s));
+    }
 
     a.topo.decoder_input = add(linear("decoder_input", {C}, last_map, 1.0f));
     map = last_map;
@@ -86,6 +104,11 @@ Architecture make_architecture(Variant variant, uint32_t latent_dim, uint32_t k,
     a.topo.final0 = add(conv("final_layer.0", LayerKind::ConvTranspose, map, up, 2, 1, true));
     a.topo.final1 = add(conv("final_layer.1", LayerKind::ConvTranspose, up,
                              {image_channels, up.h, up.w}, 1, 0, false));
+    if (readout == ReadoutKind::Taid) {
+        LayerSpec s = linear("membrane_output_layer.conv", {time_steps}, {time_steps}, 0.0f);
+        s.spiking = false;
+        a.topo.readout_gate = add(std::move(s));
+    }
     return a;
 }
 

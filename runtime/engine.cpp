@@ -48,6 +48,9 @@ public:
     // A slot whose lists are read a step late, by another stage, or inside
     // a stage that runs operation by operation keeps all T lists.
     void finish() {
+        // Step by step, the operations before a non-causal one run all T first.
+        for (size_t i = 0; i < p_.ops.size(); ++i)
+            if (p_.ops[i]->needs_all_steps()) p_.whole_prefix = i;
         std::vector<size_t> stage_of_slot(slots_.size(), SIZE_MAX);
         for (size_t si = 0; si < p_.stages.size(); ++si)
             for (size_t i = p_.stages[si].first; i < p_.stages[si].last; ++i)
@@ -67,12 +70,18 @@ private:
     const Model& m_;
 };
 
-// The decoder and the readout, on z_t: feed-forward, one stage.
-void add_decoder(ProgramBuilder& b, const Topology& T, size_t z) {
+// The decoder and the readout (of the model's kind), on z_t: feed-forward, one stage.
+void add_decoder(ProgramBuilder& b, const Model& m, size_t z) {
+    const Topology& T = m.topology();
+    const bool taid = m.info().readout == ReadoutKind::Taid;
     size_t in = b.add(std::make_unique<LifLayerOp>(T.decoder_input, SlotInput{z, 0}, b.new_slot()));
     for (size_t d : T.decoder) in = b.add(std::make_unique<LifLayerOp>(d, SlotInput{in, 0}, b.new_slot()));
-    in = b.add(std::make_unique<LifLayerOp>(T.final0, SlotInput{in, 0}, b.new_slot(), true));
-    b.add(std::make_unique<ReadoutOp>(T.final1, SlotInput{in, 0}));
+    // The membrane readout's sum is kept by the layer below as it fires.
+    in = b.add(std::make_unique<LifLayerOp>(T.final0, SlotInput{in, 0}, b.new_slot(), !taid));
+    if (taid)
+        b.add(std::make_unique<TaidReadoutOp>(m, T.final1, T.readout_gate, SlotInput{in, 0}));
+    else
+        b.add(std::make_unique<ReadoutOp>(T.final1, SlotInput{in, 0}));
     b.stage(false);
 }
 
@@ -83,21 +92,28 @@ Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k
     : model_(std::move(model)), kernels_(k ? k : &kernels::select_kernels()), options_(options) {
     for (const Layer& L : model_->layers()) dense_macs_.push_back(dense_macs_per_step(L.spec));
     const Topology& T = model_->topology();
+    const bool esvae = model_->info().sampler == SamplerKind::EsvaeRate;
     {
-        // The prior feeds itself through z_{t-1}: it and the sampler step together.
         ProgramBuilder b(programs_[0], slots_, Mode::Generate, *model_);
         const size_t z = b.new_slot();
-        size_t in = b.add(std::make_unique<LifLayerOp>(T.prior[0], SlotInput{z, 1}, b.new_slot()));
-        for (size_t i = 1; i < 3; ++i)
-            in = b.add(std::make_unique<LifLayerOp>(T.prior[i], SlotInput{in, 0}, b.new_slot()));
-        b.add(std::make_unique<SamplerOp>(SlotInput{in, 0}, z));
-        b.stage(true);
-        add_decoder(b, T, z);
+        if (esvae) {
+            // No feedback: z_t depends only on the image's draws.
+            b.add(std::make_unique<EsvaeRateSamplerOp>(T.sample_layer, z));
+            b.stage(false);
+        } else {
+            // The prior feeds itself through z_{t-1}: it and the sampler step together.
+            size_t in = b.add(std::make_unique<LifLayerOp>(T.prior[0], SlotInput{z, 1}, b.new_slot()));
+            for (size_t i = 1; i < 3; ++i)
+                in = b.add(std::make_unique<LifLayerOp>(T.prior[i], SlotInput{in, 0}, b.new_slot()));
+            b.add(std::make_unique<SamplerOp>(SlotInput{in, 0}, z));
+            b.stage(true);
+        }
+        add_decoder(b, *model_, z);
         b.finish();
     }
     {
         // The encoder needs only the image; the posterior feeds itself
-        // through z_{t-1}.
+        // through z_{t-1}. ESVAE's sampler needs the encoder's T steps.
         ProgramBuilder b(programs_[1], slots_, Mode::Reconstruct, *model_);
         size_t in = b.add(std::make_unique<InputCurrentLifOp>(T.encoder[0], b.new_slot()));
         for (size_t e = 1; e < T.encoder.size(); ++e)
@@ -105,13 +121,18 @@ Engine::Engine(std::shared_ptr<const Model> model, const kernels::KernelTable* k
         const size_t x_lat = b.add(std::make_unique<LifLayerOp>(T.before_latent, SlotInput{in, 0}, b.new_slot()));
         b.stage(false);
         const size_t z = b.new_slot();
-        in = b.add(std::make_unique<ConcatOp>(SlotInput{x_lat, 0}, SlotInput{z, 1},
-                                              model_->layer(T.before_latent).spec.out.size(), b.new_slot()));
-        for (size_t i = 0; i < 3; ++i)
-            in = b.add(std::make_unique<LifLayerOp>(T.posterior[i], SlotInput{in, 0}, b.new_slot()));
-        b.add(std::make_unique<SamplerOp>(SlotInput{in, 0}, z));
-        b.stage(true);
-        add_decoder(b, T, z);
+        if (esvae) {
+            b.add(std::make_unique<EsvaeRateSamplerOp>(SlotInput{x_lat, 0}, z));
+            b.stage(false);
+        } else {
+            in = b.add(std::make_unique<ConcatOp>(SlotInput{x_lat, 0}, SlotInput{z, 1},
+                                                  model_->layer(T.before_latent).spec.out.size(), b.new_slot()));
+            for (size_t i = 0; i < 3; ++i)
+                in = b.add(std::make_unique<LifLayerOp>(T.posterior[i], SlotInput{in, 0}, b.new_slot()));
+            b.add(std::make_unique<SamplerOp>(SlotInput{in, 0}, z));
+            b.stage(true);
+        }
+        add_decoder(b, *model_, z);
         b.finish();
     }
 }
@@ -250,8 +271,12 @@ void Workspace::run(const Operation& op, uint32_t t0, uint32_t t1, size_t parts)
 }
 
 bool Workspace::step() {
-    if (t_ >= engine_.model().info().time_steps) return false;
-    for (const auto& op : engine_.program(mode_).ops) run(*op, t_, t_ + 1);
+    const uint32_t T = engine_.model().info().time_steps;
+    if (t_ >= T) return false;
+    const Program& p = engine_.program(mode_);
+    if (t_ == 0)
+        for (size_t i = 0; i < p.whole_prefix; ++i) run(*p.ops[i], 0, T);
+    for (size_t i = p.whole_prefix; i < p.ops.size(); ++i) run(*p.ops[i], t_, t_ + 1);
     ++t_;
     return true;
 }
@@ -279,7 +304,9 @@ void Workspace::run_all() {
 void Workspace::read_image(float* out) {
     const Model& model = engine_.model();
     const ModelInfo& I = model.info();
-    if (!s_.acc_valid)  // before the last step: the readout so far, not counted
+    if (!s_.acc_valid && I.readout == ReadoutKind::Taid)  // before the last step, not counted
+        static_cast<const TaidReadoutOp&>(*engine_.program(mode_).ops.back()).image(s_, t_);
+    else if (!s_.acc_valid)  // before the last step: the readout so far, not counted
         readout_image(model.layer(model.topology().final1), s_.K, s_.spike_sum.data(),
                       s_.spike_sum_weight, s_.acc.data(), s_.readout_scratch.data());
     const size_t HW = size_t(I.image_height) * I.image_width, C = I.image_channels;

@@ -59,6 +59,9 @@ struct Program {
     };
     std::vector<std::unique_ptr<Operation>> ops;
     std::vector<Stage> stages;
+    // Run step by step, operations [0, whole_prefix) run all T steps at the
+    // first step: those before one that is not causal (needs_all_steps).
+    size_t whole_prefix = 0;
 };
 
 // What a workspace allocates for a spike slot (image_state.hpp).

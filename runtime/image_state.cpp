@@ -14,6 +14,13 @@ ImageState::ImageState(const Model& m, const kernels::KernelTable& kernels, bool
     }
     mask.assign(size_t(I.latent_dim) * I.k, 0);
     r.resize(I.latent_dim);
+    rate.resize(I.latent_dim);
+    draws.resize(I.latent_dim);
+    if (I.readout == ReadoutKind::Taid) {
+        spatial_sums.resize(size_t(T) * I.image_channels);
+        gates.resize(size_t(T) * I.image_channels);
+        channel_image.resize(I.image_size());
+    }
     acc.resize(I.image_size());
     const LayerSpec& f = model.layer(model.topology().final1).spec;
     spike_sum.resize(f.in.size());

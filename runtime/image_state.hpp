@@ -58,6 +58,13 @@ struct ImageState {
     std::vector<uint32_t> r;
     std::vector<uint8_t> mask;
 
+    // ESVAE's sampler: each latent's rate, and a step's draws (C each).
+    std::vector<float> rate, draws;
+
+    // TAID's readout: the spatial sum of the image layer's current and the
+    // gate per step and output channel (T x C), and one channel's image.
+    std::vector<float> spatial_sums, gates, channel_image;
+
     // Readout: the decayed sum S of the last spiking layer's spikes (kept by
     // its fire pass) and B of the bias weight (propagate.hpp); acc the
     // image layer's output (H x W x C), formed after the last step or when

@@ -158,10 +158,20 @@ void Model::parse(const std::string& origin) {
     const fb::Model* fm = fb::GetModel(data_);
     ModelInfo& I = info_;
     I.schema_version = fm->schema_version();
-    if (I.schema_version != kSchemaVersion)
+    if (I.schema_version < kOldestSchemaVersion || I.schema_version > kSchemaVersion)
         fail(origin, "schema version " + std::to_string(I.schema_version) +
-                         " is not supported (this runtime reads version " +
+                         " is not supported (this runtime reads versions " +
+                         std::to_string(kOldestSchemaVersion) + " to " +
                          std::to_string(kSchemaVersion) + ")");
+    // Version 1 has no kinds: its fields read as their defaults, FSVAE's.
+    const auto sampler = static_cast<uint8_t>(fm->sampler());
+    const auto readout = static_cast<uint8_t>(fm->readout());
+    if (sampler > 1) fail(origin, "unknown sampler kind " + std::to_string(sampler));
+    if (readout > 1) fail(origin, "unknown readout kind " + std::to_string(readout));
+    if (I.schema_version < 2 && (sampler != 0 || readout != 0))
+        fail(origin, "schema version 1 has no sampler or readout kind, but the file names one");
+    I.sampler = static_cast<SamplerKind>(sampler);
+    I.readout = static_cast<ReadoutKind>(readout);
     const auto variant = static_cast<uint8_t>(fm->variant());
     if (variant > 1) fail(origin, "unknown model variant " + std::to_string(variant));
     I.variant = static_cast<Variant>(variant);
@@ -207,7 +217,8 @@ void Model::parse(const std::string& origin) {
                          variant_name(I.variant) + " (" + std::to_string(side) + "x" +
                          std::to_string(side) + ")");
 
-    Architecture arch = make_architecture(I.variant, I.latent_dim, I.k, I.image_channels);
+    Architecture arch = make_architecture(I.variant, I.latent_dim, I.k, I.image_channels, I.sampler,
+                                          I.readout, I.time_steps);
     topo_ = arch.topo;
 
     std::map<std::string, const fb::Layer*> by_name;

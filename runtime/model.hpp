@@ -18,6 +18,8 @@ namespace fsvae {
 struct ModelInfo {
     uint32_t schema_version = 0;
     Variant variant = Variant::FSVAE;
+    SamplerKind sampler = SamplerKind::FsvaeAutoregressive;  // version 1: always these two
+    ReadoutKind readout = ReadoutKind::MembraneDecay;
     std::string dataset, source;
     uint32_t time_steps = 0, k = 0, latent_dim = 0;
     float vth = 0, tau = 0, readout_decay = 0;
@@ -33,8 +35,10 @@ struct Layer {
 
 class Model {
 public:
-    // The schema version this runtime reads.
-    static constexpr uint32_t kSchemaVersion = 1;
+    // The schema version this runtime writes and reads; it reads every
+    // version from kOldestSchemaVersion on (version 1: FSVAE, no kinds).
+    static constexpr uint32_t kSchemaVersion = 2;
+    static constexpr uint32_t kOldestSchemaVersion = 1;
 
     // Limits checked at load (model.cpp says what each one guarantees).
     static constexpr uint32_t kMaxTimeSteps = 4096;

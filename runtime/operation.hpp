@@ -64,6 +64,10 @@ public:
     virtual size_t max_spikes(const Model& m) const = 0;
     // Whether it reads its inputs' index lists (not only their counts).
     virtual bool reads_lists() const { return true; }
+    // Whether its first step reads all T steps of its inputs (it is not
+    // causal): the operations before it then run over all T first, also
+    // when the program is run step by step.
+    virtual bool needs_all_steps() const { return false; }
 
 protected:
     const SlotInput& input(size_t i = 0) const { return inputs_[i]; }

@@ -75,4 +75,45 @@ public:
     bool reads_lists() const override { return false; }  // only how many fired
 };
 
+// ESVAE's sampler: z_t[c] = (rate[c] > U_t[c]), U_t from the image's
+// ChoiceSource (uniforms). Reconstruction (`in` given): rate[c] is latent
+// c's firing rate in `in` (before_latent_layer) over all T steps, so its
+// first step needs that layer's T steps run (needs_all_steps). Generation
+// (`in` absent, `layer` the sample layer): rate = sigmoid(W g + b) with g
+// from the ChoiceSource's Gaussians, formed once per image in begin() and
+// counted as that layer's C x C multiply-accumulates. Writes z_t's events
+// and the latent train. op_esvae_sampler.cpp.
+class EsvaeRateSamplerOp final : public Operation {
+public:
+    // Reconstruction: the rate of `in`.
+    EsvaeRateSamplerOp(SlotInput in, size_t output) : Operation(kNoLayer, output, {in}) {}
+    // Generation: the rate of sample layer `layer`.
+    EsvaeRateSamplerOp(size_t layer, size_t output) : Operation(layer, output, {}) {}
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model& m) const override;
+    bool needs_all_steps() const override { return !inputs().empty(); }
+};
+
+// TAID's readout: image = tanh(sum_t g_t m_t), m_t = W s_t + b the image
+// layer's current, g_t[c] = sigmoid(sum_u G[u][t] mean_hw m_u[c]) (`gate`:
+// the T x T layer, weight[u][t]); by linearity, each step adds only its
+// events' spatial sums, and after the last step the image layer is applied
+// once per output channel to the gated spike sum. op_taid_readout.cpp.
+class TaidReadoutOp final : public Operation {
+public:
+    TaidReadoutOp(const Model& m, size_t layer, size_t gate, SlotInput in);
+    void begin(ImageState& s, const float* image) const override;
+    void step(ImageState& s, uint32_t t) const override;
+    size_t max_spikes(const Model&) const override { return 0; }
+    // The image from the first `steps` steps into s.acc (all T: the model's
+    // output; fewer: the image so far, the gate taking only those steps).
+    // Returns the operations performed.
+    uint64_t image(ImageState& s, uint32_t steps) const;
+
+private:
+    size_t gate_;
+    std::vector<float> rows_;  // R[e][c]: input e's weights landing inside the image, summed
+};
+
 }  // namespace fsvae

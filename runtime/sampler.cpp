@@ -4,6 +4,7 @@
 #include "sampler.hpp"
 
 #include <cassert>
+#include <cmath>
 #include <cstddef>
 #include <string>
 
@@ -61,6 +62,45 @@ void ChoiceSource::choices(uint32_t t, uint32_t* r) const {
         const auto x = philox4x32({uint32_t(index_), uint32_t(index_ >> 32), t, c / 4}, key_);
         for (uint32_t l = 0; l < 4 && c + l < latent_dim_; ++l)
             r[c + l] = uint32_t((uint64_t(x[l]) * k_) >> 32);
+    }
+}
+
+namespace {
+constexpr uint32_t kUniformStream = 1u << 24, kGaussianStream = 2u << 24;
+constexpr float kTwoPow24 = 16777216.0f;
+}  // namespace
+
+void ChoiceSource::uniforms(uint32_t t, float* u) const {
+    if (injected_uniform_) {
+        const float* row = injected_uniform_ + size_t(t) * latent_dim_;
+        for (uint32_t c = 0; c < latent_dim_; ++c) u[c] = row[c];
+        return;
+    }
+    // 24 bits: every value is a float exactly, and 1 is never reached.
+    for (uint32_t c = 0; c < latent_dim_; c += 4) {
+        const auto x = philox4x32({uint32_t(index_), uint32_t(index_ >> 32), t | kUniformStream, c / 4}, key_);
+        for (uint32_t l = 0; l < 4 && c + l < latent_dim_; ++l) u[c + l] = float(x[l] >> 8) / kTwoPow24;
+    }
+}
+
+void ChoiceSource::gaussians(float* g) const {
+    if (injected_gaussian_) {
+        for (uint32_t c = 0; c < latent_dim_; ++c) g[c] = injected_gaussian_[c];
+        return;
+    }
+    // Box-Muller: each pair of words gives two normals; 1 - u keeps the
+    // logarithm's argument in (0, 1].
+    constexpr double kTwoPi = 6.283185307179586476925286766559;
+    for (uint32_t c = 0; c < latent_dim_; c += 4) {
+        const auto x = philox4x32({uint32_t(index_), uint32_t(index_ >> 32), kGaussianStream, c / 4}, key_);
+        for (uint32_t pair = 0; pair < 2; ++pair) {
+            const double u1 = 1.0 - double(x[2 * pair] >> 8) / double(kTwoPow24);
+            const double u2 = double(x[2 * pair + 1] >> 8) / double(kTwoPow24);
+            const double r = std::sqrt(-2.0 * std::log(u1));
+            const double v[2] = {r * std::cos(kTwoPi * u2), r * std::sin(kTwoPi * u2)};
+            for (uint32_t l = 0; l < 2; ++l)
+                if (c + 2 * pair + l < latent_dim_) g[c + 2 * pair + l] = float(v[l]);
+        }
     }
 }
 

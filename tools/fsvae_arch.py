@@ -1,8 +1,9 @@
-"""The FSVAE architecture as a published checkpoint implies it.
+"""The FSVAE architecture (and its ESVAE and TAID successors) as a published checkpoint implies it.
 
 Shared by the exporter and the reference implementation: which variant a
 state_dict holds, every key it must contain with its shape, and the geometry
-of each layer (see docs/fsvae-model.md). Nothing here folds or runs anything.
+of each layer (see docs/fsvae-model.md and docs/models.md). Nothing here folds
+or runs anything.
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ READOUT_DECAY = 0.8
 # has one conv per entry and ends on a 2x2 map.
 HIDDEN_DIMS = {"FSVAE": (32, 64, 128, 256), "FSVAELarge": (32, 64, 128, 256, 512)}
 VARIANT_IDS = {"FSVAE": 0, "FSVAELarge": 1}
+# The sampler and readout kinds, as the schema numbers them (formats/fsvae.fbs).
+SAMPLER_IDS = {"fsvae_autoregressive": 0, "esvae_rate": 1}
+READOUT_IDS = {"membrane_decay": 0, "taid": 1}
 
 Shape = Tuple[int, ...]
 
@@ -39,6 +43,7 @@ class LayerSpec:
     output_padding: int = 0
     bn_alpha: float = 0.0   # 0: no tdBN, no LIF
     weight_shape: Shape = ()
+    has_bias: bool = True   # False: no bias key (the file stores zeros)
 
     @property
     def spiking(self) -> bool:
@@ -52,6 +57,8 @@ class Arch:
     latent_dim: int
     k: int
     T: int
+    sampler: str = "fsvae_autoregressive"
+    readout: str = "membrane_decay"
 
     @property
     def hidden(self) -> Tuple[int, ...]:
@@ -93,10 +100,10 @@ class Arch:
             conv(name, cin, cout, size, 1.0)
             size, cin = size // 2, cout
         linear("before_latent_layer", (hid[-1], 2, 2), (C, 1, 1), 1.0)
-        for prefix, c0 in (("posterior", 2 * C), ("prior", C)):
-            linear(f"{prefix}.layers.0", (c0, 1, 1), (2 * C, 1, 1), 2.0)
-            linear(f"{prefix}.layers.1", (2 * C, 1, 1), (4 * C, 1, 1), 2.0)
-            linear(f"{prefix}.layers.2", (4 * C, 1, 1), (C * k, 1, 1), 2.0)
+        if self.sampler == "fsvae_autoregressive":
+            out.extend(self.autoregressive_layers())
+        else:   # ESVAE: prior and posterior are unused; the rates' Linear replaces them
+            linear("sample_layer.0", (C, 1, 1), (C, 1, 1), 0.0)
         linear("decoder_input", (C, 1, 1), (hid[-1], 2, 2), 1.0)
         rev = hid[::-1]
         size = 2
@@ -105,26 +112,61 @@ class Arch:
             size *= 2
         conv_t("final_layer.0", hid[0], hid[0], size, 1.0)
         conv_t("final_layer.1", hid[0], self.image_channels, size * 2, 0.0, stride=1, output_padding=0)
+        if self.readout == "taid":   # the gate across steps: Conv1d(T, T, 1, bias=False)
+            out.append(LayerSpec("membrane_output_layer.conv", "linear", (self.T, 1, 1), (self.T, 1, 1),
+                                 weight_shape=(self.T, self.T, 1), has_bias=False))
         return out
+
+    def autoregressive_layers(self) -> List[LayerSpec]:
+        """FSVAE's posterior and prior (in an ESVAE checkpoint: present, unused)."""
+        C, k = self.latent_dim, self.k
+        out = []
+        for prefix, c0 in (("posterior", 2 * C), ("prior", C)):
+            for i, (n_in, n_out) in enumerate(((c0, 2 * C), (2 * C, 4 * C), (4 * C, C * k))):
+                out.append(LayerSpec(f"{prefix}.layers.{i}", "linear", (n_in, 1, 1), (n_out, 1, 1),
+                                     bn_alpha=2.0, weight_shape=(n_out, n_in)))
+        return out
+
+    def unused_keys(self) -> Dict[str, Shape]:
+        """Keys a checkpoint of this kind holds but the model never uses: accepted,
+        not checked (ESVAE's prior and posterior, whose BN statistics are never
+        trained; TAID's conv_c)."""
+        keys: Dict[str, Shape] = {}
+        if self.sampler == "esvae_rate":
+            keys.update(_layer_keys(self.autoregressive_layers()))
+            keys["prior.initial_input"] = (1, self.latent_dim, 1)
+            keys["posterior.initial_input"] = (1, self.latent_dim, 1)
+        if self.readout == "taid":
+            keys["membrane_output_layer.conv_c.weight"] = (1, 1, 4)
+        return keys
 
     def layer(self, name: str) -> LayerSpec:
         return next(s for s in self.layers() if s.name == name)
 
     def expected_keys(self) -> Dict[str, Shape]:
-        keys: Dict[str, Shape] = {}
-        for s in self.layers():
-            keys[f"{s.name}.weight"] = s.weight_shape
-            keys[f"{s.name}.bias"] = (s.out_shape[0] if s.kind != "linear"
-                                      else s.out_shape[0] * s.out_shape[1] * s.out_shape[2],)
-            if s.spiking:
-                n = keys[f"{s.name}.bias"]
-                for leaf in ("weight", "bias", "running_mean", "running_var"):
-                    keys[f"{s.name}.bn.{leaf}"] = n
-                keys[f"{s.name}.bn.num_batches_tracked"] = ()
-        keys["prior.initial_input"] = (1, self.latent_dim, 1)
-        keys["posterior.initial_input"] = (1, self.latent_dim, 1)
-        keys["membrane_output_layer.coef"] = (1, 1, 1, 1, self.T)
+        keys = _layer_keys(self.layers())
+        if self.sampler == "fsvae_autoregressive":
+            keys["prior.initial_input"] = (1, self.latent_dim, 1)
+            keys["posterior.initial_input"] = (1, self.latent_dim, 1)
+        if self.readout == "membrane_decay":
+            keys["membrane_output_layer.coef"] = (1, 1, 1, 1, self.T)
         return keys
+
+
+def _layer_keys(specs) -> Dict[str, Shape]:
+    keys: Dict[str, Shape] = {}
+    for s in specs:
+        keys[f"{s.name}.weight"] = s.weight_shape
+        if not s.has_bias:
+            continue
+        keys[f"{s.name}.bias"] = (s.out_shape[0] if s.kind != "linear"
+                                  else s.out_shape[0] * s.out_shape[1] * s.out_shape[2],)
+        if s.spiking:
+            n = keys[f"{s.name}.bias"]
+            for leaf in ("weight", "bias", "running_mean", "running_var"):
+                keys[f"{s.name}.bn.{leaf}"] = n
+            keys[f"{s.name}.bn.num_batches_tracked"] = ()
+    return keys
 
 
 def _shape(sd, key) -> Optional[Shape]:
@@ -151,18 +193,29 @@ def detect(sd) -> Arch:
                               f"(encoder.0..), expected 4 (FSVAE) or 5 (FSVAELarge)")
     image_channels = need("encoder.0.weight", 5)[1]
     C = need("before_latent_layer.weight", 2)[0]
-    rows = need("prior.layers.2.weight", 2)[0]
-    if C == 0 or rows % C != 0 or rows == 0:
-        raise CheckpointError(f"prior.layers.2.weight: expected rows a positive multiple of "
-                              f"latent_dim {C}, found shape {_shape(sd, 'prior.layers.2.weight')}")
-    T = need("membrane_output_layer.coef", 5)[-1]
-    return Arch(variant, image_channels, C, rows // C, T)
+    # ESVAE names its rates' Linear; TAID its gate across steps.
+    sampler = "esvae_rate" if "sample_layer.0.weight" in sd else "fsvae_autoregressive"
+    readout = "taid" if "membrane_output_layer.conv.weight" in sd else "membrane_decay"
+    if sampler == "fsvae_autoregressive" or "prior.layers.2.weight" in sd:
+        rows = need("prior.layers.2.weight", 2)[0]
+        if C == 0 or rows % C != 0 or rows == 0:
+            raise CheckpointError(f"prior.layers.2.weight: expected rows a positive multiple of "
+                                  f"latent_dim {C}, found shape {_shape(sd, 'prior.layers.2.weight')}")
+        k = rows // C
+    else:
+        k = 1   # ESVAE's k only sized its unused prior
+    T = need("membrane_output_layer.conv.weight", 3)[0] if readout == "taid" else \
+        need("membrane_output_layer.coef", 5)[-1]
+    return Arch(variant, image_channels, C, k, T, sampler, readout)
 
 
 def unwrap(obj):
-    """A state_dict, or the value of a checkpoint dict's 'state_dict' key."""
-    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
-        obj = obj["state_dict"]
+    """A state_dict, or the value of a checkpoint dict's 'state_dict' or 'net' key
+    (ESVAE's best_*.pth hold {'net': state_dict, 'epoch': n})."""
+    for key in ("state_dict", "net"):
+        if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
+            obj = obj[key]
+            break
     if not isinstance(obj, dict):
         raise CheckpointError(f"expected a state_dict (a dict of tensors), found {type(obj).__name__}")
     return obj
@@ -173,6 +226,7 @@ def validate(sd) -> Arch:
     CheckpointError with one line per problem."""
     arch = detect(sd)
     expected = arch.expected_keys()
+    unused = arch.unused_keys()
     problems = []
     for key, shape in expected.items():
         found = _shape(sd, key)
@@ -183,7 +237,7 @@ def validate(sd) -> Arch:
         elif found != shape:
             problems.append(f"{key}: expected shape {shape}, found {found}")
     for key in sd:
-        if key not in expected:
+        if key not in expected and key not in unused:
             problems.append(f"{key}: unexpected key (shape {_shape(sd, key)})")
     for key, shape in expected.items():
         v = sd.get(key)
@@ -197,11 +251,12 @@ def validate(sd) -> Arch:
         raise CheckpointError(*problems)
     # The published code fixes these buffers; other values would change the model's semantics.
     coef = READOUT_DECAY ** torch.arange(arch.T - 1, -1, -1, dtype=torch.float64)
-    if not torch.allclose(sd["membrane_output_layer.coef"].double().flatten(), coef, rtol=1e-6, atol=0):
+    if arch.readout == "membrane_decay" and not torch.allclose(
+            sd["membrane_output_layer.coef"].double().flatten(), coef, rtol=1e-6, atol=0):
         problems.append(f"membrane_output_layer.coef: expected {READOUT_DECAY}^(T-1-t), "
                         f"found {sd['membrane_output_layer.coef'].flatten().tolist()}")
     for key in ("prior.initial_input", "posterior.initial_input"):
-        if sd[key].any():
+        if key in expected and sd[key].any():
             problems.append(f"{key}: expected all zeros")
     if problems:
         raise CheckpointError(*problems)

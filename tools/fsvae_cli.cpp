@@ -283,6 +283,8 @@ int cmd_info(const std::string& model_path) {
     std::printf("image        %u x %u x %u (C x H x W)\n", I.image_channels, I.image_height,
                 I.image_width);
     std::printf("latent       %u channels x %u steps, k = %u\n", I.latent_dim, I.time_steps, I.k);
+    std::printf("kinds        sampler %s, readout %s\n", fsvae::sampler_kind_name(I.sampler),
+                fsvae::readout_kind_name(I.readout));
     std::printf("neuron       LIF, Vth %g, tau %g; readout decay %g\n", I.vth, I.tau,
                 I.readout_decay);
     std::printf("layers\n");

@@ -3,7 +3,8 @@
 
     /usr/bin/python3 tools/fsvae_export.py IN.pth OUT.fsvae [--dataset NAME]
 
-IN.pth is a state_dict saved by the published FSVAE code. The exporter checks
+IN.pth is a state_dict saved by the published FSVAE, ESVAE or TAID code (or a
+dict holding one under 'state_dict' or 'net'); which one follows from its keys. The exporter checks
 every key, shape and value, folds tdBN into each layer in float64 (then rounds
 to float32) and writes the weights in the channel-last, event-major layouts
 that formats/fsvae.fbs describes. On any error it prints one line per problem
@@ -32,6 +33,9 @@ def fold(sd, spec):
     s = gamma*alpha*Vth/sqrt(var + eps):  W' = s*W (per output channel), b' = s*(b - mean) + beta.
     """
     W = sd[f"{spec.name}.weight"].double().numpy()
+    if not spec.has_bias:   # TAID's gate: Conv1d(T, T, 1) weight (T, T, 1), no bias
+        W = W[..., 0]
+        return W, np.zeros(W.shape[0])
     b = sd[f"{spec.name}.bias"].double().numpy()
     if not spec.spiking:
         return W, b
@@ -124,6 +128,8 @@ def build(sd, arch, dataset, source):
     M.ModelAddImageHeight(builder, arch.image_size)
     M.ModelAddImageWidth(builder, arch.image_size)
     M.ModelAddLayers(builder, layers)
+    M.ModelAddSampler(builder, arch_mod.SAMPLER_IDS[arch.sampler])
+    M.ModelAddReadout(builder, arch_mod.READOUT_IDS[arch.readout])
     builder.Finish(M.ModelEnd(builder), file_identifier=fsvae_schema.FILE_IDENTIFIER)
     return bytes(builder.Output()), n_floats
 
@@ -167,7 +173,8 @@ def main(argv=None):
     n_params = sum(v.numel() for key, v in sd.items() if key.endswith((".weight", ".bias")))
     print(f"{args.output}: {arch.variant} T={arch.T} k={arch.k} C={arch.latent_dim} "
           f"image={arch.image_channels}x{arch.image_size}x{arch.image_size} "
-          f"parameters={n_params} folded_floats={n_floats} bytes={len(data)}")
+          f"parameters={n_params} folded_floats={n_floats} bytes={len(data)} "
+          f"sampler={arch.sampler} readout={arch.readout}")
     return 0
 
 

@@ -17,13 +17,14 @@ from types import SimpleNamespace
 
 SCHEMA = Path(__file__).resolve().parent.parent / "formats" / "fsvae.fbs"
 FILE_IDENTIFIER = b"FSVA"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _cached = None
 
 
 def load(schema=SCHEMA):
-    """Return a namespace with the generated modules Model, Layer, LayerKind, Variant."""
+    """Return a namespace with the generated modules Model, Layer, LayerKind, Variant,
+    SamplerKind, ReadoutKind."""
     global _cached
     if _cached is not None:
         return _cached
@@ -39,7 +40,7 @@ def load(schema=SCHEMA):
         importlib.invalidate_caches()
         try:
             mods = {n: importlib.import_module(f"fsvae.format.{n}")
-                    for n in ("Layer", "LayerKind", "Variant", "Model")}
+                    for n in ("Layer", "LayerKind", "Variant", "SamplerKind", "ReadoutKind", "Model")}
         finally:
             sys.path.remove(tmp)
     _cached = SimpleNamespace(**mods)

@@ -76,7 +76,9 @@ class RoundTrip(unittest.TestCase):
         m = self.model
         self.assertTrue(self.fb.Model.Model.ModelBufferHasIdentifier(self.buf, 0))
         self.assertEqual(self.buf[4:8], b"FSVA")
-        self.assertEqual(m.SchemaVersion(), 1)
+        self.assertEqual(m.SchemaVersion(), 2)
+        self.assertEqual(m.Sampler(), self.fb.SamplerKind.SamplerKind.FsvaeAutoregressive)
+        self.assertEqual(m.Readout(), self.fb.ReadoutKind.ReadoutKind.MembraneDecay)
         self.assertEqual(m.Variant(), self.fb.Variant.Variant.FSVAE)
         self.assertEqual(m.Dataset(), b"fashion-mnist")
         self.assertIn(b"fashion-mnist-fsvae.pth", m.Source())
