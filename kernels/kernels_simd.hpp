@@ -7,6 +7,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <algorithm>
 #include <type_traits>
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -260,10 +261,75 @@ struct Kernels {
         }
     }
 
+    // int8 rows: per block of kI8Block columns the events' rows are summed
+    // in int16 lanes, kInt16Events events at a time (no lane can overflow),
+    // then widened into out. The lanes' additions are plain loops over
+    // fixed-size blocks, which the compiler turns into this file's vector
+    // instructions (sign extension and 16-bit adds); integer sums are exact,
+    // so the blocking changes no value. VNNI's dot products do not apply:
+    // a spike row is added, not multiplied.
+    static constexpr size_t kI8Block = 64;
+    static void accumulate_rows_i8(int32_t* __restrict out, const int8_t* __restrict rows,
+                                   const uint32_t* active, size_t n_active, size_t row_len,
+                                   size_t row_stride) {
+        size_t j = 0;
+        for (; j + kI8Block <= row_len; j += kI8Block) {
+            for (size_t a0 = 0; a0 < n_active; a0 += kInt16Events) {
+                const size_t a1 = std::min(n_active, a0 + kInt16Events);
+                alignas(64) int16_t acc[kI8Block] = {};
+                for (size_t a = a0; a < a1; ++a) {
+                    if (a + kPrefetch < a1)
+                        __builtin_prefetch(rows + size_t(active[a + kPrefetch]) * row_stride + j);
+                    const int8_t* r = rows + size_t(active[a]) * row_stride + j;
+                    for (size_t b = 0; b < kI8Block; ++b) acc[b] = int16_t(acc[b] + r[b]);
+                }
+                for (size_t b = 0; b < kI8Block; ++b) out[j + b] += acc[b];
+            }
+        }
+        for (; j < row_len; ++j) {
+            int32_t o = out[j];
+            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
+            out[j] = o;
+        }
+    }
+
+    static void scatter_rows_i8(int32_t* __restrict out, const int8_t* __restrict rows,
+                                const uint32_t* dst, const uint32_t* src, const uint32_t* len,
+                                size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+            int32_t* __restrict o = out + dst[i];
+            const int8_t* __restrict r = rows + src[i];
+            const size_t row_len = len[i];
+            for (size_t j = 0; j < row_len; ++j) o[j] += r[j];
+        }
+    }
+
+    static void add_scaled_sums(float* u, int32_t* sum, const float* scale, size_t pixels,
+                                size_t channels) {
+        using BI = xsimd::batch<int32_t, Arch>;
+        static_assert(BI::size == W);
+        for (size_t p = 0; p < pixels; ++p) {
+            float* up = u + p * channels;
+            int32_t* sp = sum + p * channels;
+            size_t c = 0;
+            for (; c + W <= channels; c += W) {
+                const B x = B::load_unaligned(scale + c) * xsimd::to_float(BI::load_unaligned(sp + c));
+                (B::load_unaligned(up + c) + x).store_unaligned(up + c);
+                BI(0).store_unaligned(sp + c);
+            }
+            for (; c < channels; ++c) {
+                const float x = scale[c] * float(sp[c]);
+                up[c] = up[c] + x;
+                sp[c] = 0;
+            }
+        }
+    }
+
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast};
+                                   broadcast,  accumulate_rows_i8, scatter_rows_i8,
+                                   add_scaled_sums};
         return t;
     }
 };

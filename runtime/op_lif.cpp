@@ -27,7 +27,8 @@ void LifLayerOp::step(ImageState& s, uint32_t t) const {
     const size_t n = lif_step(L, s.K, I.tau, I.vth, m.u.data(), input().list(s, t), n_in,
                               out.list(t), s.scratch(), &s.counters.layers[layer()].synaptic_ops,
                               s.dense ? s.dense_values.data() : nullptr,
-                              keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay);
+                              keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay,
+                              {}, m.acc.data());
     out.n(t) = uint32_t(n);
     s.record_step(layer(), t, n_in, n);
 }
@@ -65,7 +66,8 @@ void LifLayerOp::run(ImageState& s, uint32_t t0, uint32_t t1, size_t parts) cons
             s.part_spikes[k * s.T + t] = uint32_t(lif_step(
                 L, s.K, I.tau, I.vth, m.u.data(), input().list(s, t), input().n(s, t),
                 out.list(t) + part[k].lo, sc, &ops[k], nullptr,
-                keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay, part[k]));
+                keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay, part[k],
+                m.acc.data()));
     });
     // One list per step, or only the counts where a slot keeps one list for
     // a run over several steps (its lists are not read).

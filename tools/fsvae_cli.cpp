@@ -290,10 +290,17 @@ int cmd_info(const std::string& model_path) {
     std::printf("layers\n");
     for (const fsvae::Layer& L : model->layers()) {
         const auto& s = L.spec;
-        std::printf("  %-22s %-14s %4ux%ux%u -> %4ux%ux%u %10zu params%s\n", s.name.c_str(),
-                    fsvae::layer_kind_name(s.kind), s.in.c, s.in.h, s.in.w, s.out.c, s.out.h,
-                    s.out.w, s.weight_size() + s.bias_size(), s.spiking ? "" : "  (no LIF)");
+        std::printf("  %-22s %-14s %4ux%ux%u -> %4ux%ux%u %10zu params %-4s %9zu bytes%s\n",
+                    s.name.c_str(), fsvae::layer_kind_name(s.kind), s.in.c, s.in.h, s.in.w,
+                    s.out.c, s.out.h, s.out.w, s.weight_size() + s.bias_size(),
+                    L.int8() ? "int8" : "fp32", L.byte_size(), s.spiking ? "" : "  (no LIF)");
     }
+    size_t int8_layers = 0;
+    for (const fsvae::Layer& L : model->layers()) int8_layers += L.int8();
+    std::printf("precision    %s (%zu of %zu layers int8, one scale per output channel; the rest fp32)\n",
+                int8_layers == 0 ? "fp32" : "int8",
+                int8_layers, model->layers().size());
+    std::printf("schema       version %u\n", I.schema_version);
     std::printf("parameters   %zu (tdBN folded into the weights)\n", model->parameter_count());
     std::printf("file size    %zu bytes\n", model->byte_size());
     std::printf("kernels      %s (SIMD instruction set in use)\n", K.isa);
