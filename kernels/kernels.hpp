@@ -92,6 +92,11 @@ using AccumulateRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint
 using ScatterRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* dst,
                                  const uint32_t* src, const uint32_t* len, size_t n);
 
+// The same with int32 rows: a transposed convolution's per-pixel patches
+// (accumulate_rows_i8 of the pixel's events) added into the sums.
+using ScatterRowsI32Fn = void (*)(int32_t* out, const int32_t* rows, const uint32_t* dst,
+                                  const uint32_t* src, const uint32_t* len, size_t n);
+
 // Brings a step's integer sums into the membranes, before fire:
 // u[i] = u[i] + scale[c] * float(sum[i]) with c = i mod channels (the
 // product rounded once, then the addition), and sum[i] = 0 for the next
@@ -112,6 +117,7 @@ struct KernelTable {
     BroadcastFn broadcast;
     AccumulateRowsI8Fn accumulate_rows_i8;
     ScatterRowsI8Fn scatter_rows_i8;
+    ScatterRowsI32Fn scatter_rows_i32;
     AddScaledSumsFn add_scaled_sums;
 };
 

@@ -104,6 +104,15 @@ void scatter_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* dst, cons
     }
 }
 
+void scatter_rows_i32(int32_t* out, const int32_t* rows, const uint32_t* dst, const uint32_t* src,
+                      const uint32_t* len, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        int32_t* o = out + dst[i];
+        const int32_t* r = rows + src[i];
+        for (size_t j = 0; j < len[i]; ++j) o[j] += r[j];
+    }
+}
+
 void add_scaled_sums(float* u, int32_t* sum, const float* scale, size_t pixels, size_t channels) {
     for (size_t p = 0; p < pixels; ++p) {
         float* up = u + p * channels;
@@ -122,7 +131,7 @@ const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
                                    broadcast,  accumulate_rows_i8, scatter_rows_i8,
-                                   add_scaled_sums};
+                                   scatter_rows_i32, add_scaled_sums};
     return table;
 }
 

@@ -130,11 +130,11 @@ bool events_ok(const LayerSpec& s, const uint32_t* events, size_t n) {
 }
 #endif
 
-// The int8 events of `part`: exact integer sums into target. A
-// convolution's spans are formed per event (both kinds: add_spans with the
-// event's channel row); integer sums need no per-pixel patch to fix their
-// order. A transposed convolution's span list holds max_pairs entries, one
-// pixel's worth per active pixel, so it is flushed before it would overflow.
+// The int8 events of `part`: exact integer sums into target, laid out as
+// for floats (add_events). A transposed convolution sums each active pixel's
+// events into an int32 patch (the scratch's patch floats, reused as int32:
+// same size) and adds the patch once; a strided convolution scatters each
+// event's int8 rows. Integer sums do not depend on this order.
 uint64_t add_events_i8(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
                        size_t n, int32_t* target, PairScratch sc, OutputPart part) {
     assert(events_ok(L.spec, events, n));
@@ -148,21 +148,38 @@ uint64_t add_events_i8(const Layer& L, const kernels::KernelTable& K, const uint
     const int y0 = int(lo / row_floats), y1 = int((lo + len) / row_floats);
     const Divider cin(s.in.c), win(s.in.w);
     const uint32_t taps = s.kernel * s.kernel * s.out.c;
-    const size_t capacity = max_pairs(s, false);
-    const size_t per_event = s.kind == LayerKind::Conv ? size_t(s.kernel) * s.kernel : s.kernel;
     size_t np = 0;
     uint64_t ops = 0;
-    auto flush = [&] {
+    if (s.kind == LayerKind::ConvTranspose) {
+        static_assert(sizeof(float) == sizeof(int32_t));
+        int32_t* patches = reinterpret_cast<int32_t*>(sc.patch);
+        uint32_t pixels = 0;
+        for (size_t e = 0; e < n;) {
+            const uint32_t p = cin.div(events[e]);
+            size_t m = 0;
+            for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
+            e += m;
+            const uint32_t iy = win.div(p), ix = win.mod(p);
+            const size_t before = np;
+            np = add_spans(s, iy, ix, pixels * taps, sc, np, y0, y1);
+            const int first_row = std::clamp(int(s.stride * iy) - int(s.padding), 0, int(s.out.h) - 1);
+            const bool owner = first_row >= y0 && first_row < y1;
+            if (np == before && !owner) continue;
+            int32_t* patch = patches + size_t(pixels) * taps;
+            std::fill(patch, patch + taps, 0);
+            K.accumulate_rows_i8(patch, L.weight_i8, sc.chan, m, taps, taps);
+            if (owner) ops += uint64_t(m) * taps;
+            ++pixels;
+        }
+        K.scatter_rows_i32(target, patches, sc.dst, sc.src, sc.len, np);
+    } else {
+        for (size_t e = 0; e < n; ++e) {
+            const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
+            np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
+        }
         K.scatter_rows_i8(target, L.weight_i8, sc.dst, sc.src, sc.len, np);
-        for (size_t i = 0; i < np; ++i) ops += sc.len[i];
-        np = 0;
-    };
-    for (size_t e = 0; e < n; ++e) {
-        if (np + per_event > capacity) flush();
-        const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
-        np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
     }
-    flush();
+    for (size_t i = 0; i < np; ++i) ops += sc.len[i];
     return ops;
 }
 

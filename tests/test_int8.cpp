@@ -142,7 +142,7 @@ TEST_CASE("int8: every kernel table, thread count, batch size and offset give th
         CAPTURE(int(mode));
         const auto want = batch(ref, mode, images, 6, 0, 1);
         for (size_t i = 0; i < n; ++i) {
-            INFO(tables[i]->isa);
+            INFO(std::string(tables[i]->isa));
             Engine e(int8_model(), tables[i]);
             CHECK(same_bytes(batch(e, mode, images, 6, 0, 1), want));
             CHECK(same_bytes(batch(e, mode, images, 6, 0, 2), want));
@@ -173,7 +173,7 @@ TEST_CASE("int8: layer by layer, step by step and split across threads give the 
         Workspace one(e);
         for (Mode mode : {Mode::Generate, Mode::Reconstruct}) {
             for (uint64_t i = 0; i < 2; ++i) {
-                INFO(tables[ti]->isa, " mode ", int(mode), " image ", i);
+                INFO(std::string(tables[ti]->isa), " mode ", int(mode), " image ", i);
                 const ChoiceSource choices(21, i, I.k, I.latent_dim);
                 std::vector<float> whole(S), stepped(S), split(S);
                 ImageTrace ta, tb;

@@ -453,7 +453,7 @@ TEST_CASE("kernels: accumulate_rows_i8 is the exact integer sum on every ISA") {
                 std::vector<int32_t> start(row_len);
                 for (auto& x : start) x = int32_t(rng() % 2001) - 1000;
                 for (const KernelTable* t : all_tables()) {
-                    INFO(t->isa, " row_len ", row_len, " n_active ", n_active, " extreme ", extreme);
+                    INFO(std::string(t->isa), " row_len ", row_len, " n_active ", n_active, " extreme ", extreme);
                     std::vector<int32_t> out = start;
                     t->accumulate_rows_i8(out.data(), rows.data(), active.data(), n_active, row_len, stride);
                     bool ok = true;
@@ -480,7 +480,7 @@ TEST_CASE("kernels: scatter_rows_i8 is the exact integer sum on every ISA") {
         for (size_t i = 0; i < n; ++i)
             for (size_t j = 0; j < len[i]; ++j) want[dst[i] + j] += rows[src[i] + j];
         for (const KernelTable* t : all_tables()) {
-            INFO(t->isa, " n ", n);
+            INFO(std::string(t->isa), " n ", n);
             std::vector<int32_t> out(out_n, 0);
             t->scatter_rows_i8(out.data(), rows.data(), dst.data(), src.data(), len.data(), n);
             CHECK(std::equal(out.begin(), out.end(), want.begin(),
@@ -503,12 +503,37 @@ TEST_CASE("kernels: add_scaled_sums is u + scale * float(sum), then zeroes the s
             want[i] = u0[i] + x;
         }
         for (const KernelTable* t : all_tables()) {
-            INFO(t->isa, " channels ", channels);
+            INFO(std::string(t->isa), " channels ", channels);
             auto u = u0;
             auto sum = sum0;
             t->add_scaled_sums(u.data(), sum.data(), scale.data(), pixels, channels);
             CHECK(same_bits(u, want));
             CHECK(std::all_of(sum.begin(), sum.end(), [](int32_t x) { return x == 0; }));
+        }
+    }
+}
+
+TEST_CASE("kernels: scatter_rows_i32 is the exact integer sum on every ISA") {
+    std::mt19937 rng(14);
+    const size_t out_n = 4096, rows_n = 4096;
+    std::vector<int32_t> rows(rows_n);
+    for (auto& x : rows) x = int32_t(rng() % 2'000'001) - 1'000'000;
+    for (size_t n : {0u, 1u, 7u, 300u}) {
+        std::vector<uint32_t> dst(n), src(n), len(n);
+        for (size_t i = 0; i < n; ++i) {
+            len[i] = uint32_t(1 + rng() % 200);
+            dst[i] = uint32_t(rng() % (out_n - len[i]));
+            src[i] = uint32_t(rng() % (rows_n - len[i]));
+        }
+        std::vector<int64_t> want(out_n, 0);
+        for (size_t i = 0; i < n; ++i)
+            for (size_t j = 0; j < len[i]; ++j) want[dst[i] + j] += rows[src[i] + j];
+        for (const KernelTable* t : all_tables()) {
+            INFO(std::string(t->isa), " n ", n);
+            std::vector<int32_t> out(out_n, 0);
+            t->scatter_rows_i32(out.data(), rows.data(), dst.data(), src.data(), len.data(), n);
+            CHECK(std::equal(out.begin(), out.end(), want.begin(),
+                             [](int32_t a, int64_t b) { return int64_t(a) == b; }));
         }
     }
 }

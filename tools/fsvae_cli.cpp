@@ -374,6 +374,10 @@ int run(int argc, char** argv) {
     bool crossover = false;
     bench->add_flag("--crossover", crossover,
                     "per layer: event-driven vs dense step time across input rates");
+    std::string compare_path;
+    bench->add_option("--compare", compare_path,
+                      "also time this model (e.g. the fp32 one beside an int8 --model) at batch 1 "
+                      "on one thread, in the same run, and print the ratio");
     bench->add_option("--repeat", repeat, "timed repeats; the best is reported")
         ->check(CLI::Range(size_t(1), size_t(1000)));
 
@@ -407,6 +411,8 @@ int run(int argc, char** argv) {
     if (*info) return cmd_info(model_path);
     if (*bench)
         return crossover ? fsvae::bench::crossover(load(model_path), repeat)
+               : !compare_path.empty()
+                   ? fsvae::bench::compare(load(compare_path), load(model_path), count, repeat)
                          : fsvae::bench::run(load(model_path), count, threads, repeat);
     return 0;
 }
