@@ -178,6 +178,23 @@ int compare(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b, size
         ratios.push_back(t[0] / t[1]);
     }
     std::sort(ratios.begin(), ratios.end());
+    // The same images' latent spikes under both models, for the same
+    // sampler choices: the share of the first model's z_t[c] that differ.
+    size_t changed = 0, spikes = 0;
+    {
+        const ModelInfo& I = models[0]->info();
+        std::vector<float> image(I.image_size());
+        Workspace wa(engines[0]), wb(engines[1]);
+        ImageTrace ta, tb;
+        for (size_t i = 0; i < count; ++i) {
+            wa.generate(ChoiceSource(1, i, I.k, I.latent_dim), image.data(), &ta);
+            wb.generate(ChoiceSource(1, i, I.k, I.latent_dim), image.data(), &tb);
+            for (size_t j = 0; j < ta.z.size() && j < tb.z.size(); ++j) {
+                spikes += ta.z[j] != 0;
+                changed += ta.z[j] != tb.z[j];
+            }
+        }
+    }
     auto precision = [](const Model& m) {
         size_t n = 0;
         for (const Layer& L : m.layers()) n += L.int8();
@@ -194,6 +211,9 @@ int compare(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b, size
                 precision(*models[1]), precision(*models[0]), precision(*models[0]),
                 precision(*models[1]), best[0] / best[1], ratios.front(), ratios.back(),
                 ratios[ratios.size() / 2]);
+    std::printf("latent spikes of %s that differ in %s, same sampler choices: %zu of %zu (%.2f%%)\n",
+                precision(*models[0]), precision(*models[1]), changed, spikes,
+                spikes ? 100.0 * double(changed) / double(spikes) : 0.0);
     return 0;
 }
 
