@@ -63,10 +63,21 @@ void TaidReadoutOp::step(ImageState& s, uint32_t t) const {
     // The spatial sum of m_t per output channel, bias included.
     float* sum = s.spatial_sums.data() + size_t(t) * Cout;
     const float hw = float(size_t(F.spec.out.h) * F.spec.out.w);
-    for (size_t c = 0; c < Cout; ++c) sum[c] = hw * F.bias[c];
-    for (size_t j = 0; j < n; ++j) {
-        const float* r = rows_.data() + size_t(events[j]) * Cout;
-        for (size_t c = 0; c < Cout; ++c) sum[c] += r[c];
+    if (Cout == 1) {
+        // Four partial sums: one chain of dependent additions would cost
+        // an addition's latency per spike.
+        float part[4] = {0, 0, 0, 0};
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4)
+            for (size_t l = 0; l < 4; ++l) part[l] += rows_[events[j + l]];
+        for (; j < n; ++j) part[0] += rows_[events[j]];
+        sum[0] = hw * F.bias[0] + ((part[0] + part[1]) + (part[2] + part[3]));
+    } else {
+        for (size_t c = 0; c < Cout; ++c) sum[c] = hw * F.bias[c];
+        for (size_t j = 0; j < n; ++j) {
+            const float* r = rows_.data() + size_t(events[j]) * Cout;
+            for (size_t c = 0; c < Cout; ++c) sum[c] += r[c];
+        }
     }
     C.synaptic_ops += n * Cout;
     if (t + 1 == I.time_steps) {

@@ -76,6 +76,18 @@ def to_file_layout(spec, W, b):
             np.ascontiguousarray(b, dtype=np.float32).reshape(-1))
 
 
+def schema_version(arch, int8=False):
+    """The oldest version that can hold the model: 1 for an FSVAE (its file is
+    byte for byte what earlier exporters wrote, and older runtimes read it),
+    2 where the sampler or readout kind is another, 3 with int8 layers
+    (formats/fsvae.fbs)."""
+    if int8:
+        return 3
+    if arch.sampler == "fsvae_autoregressive" and arch.readout == "membrane_decay":
+        return 1
+    return 2
+
+
 def quantizable(spec):
     """Layers the runtime accepts int8 weights for: spiking, fed by spikes."""
     return spec.spiking and spec.name != "encoder.0"
@@ -143,8 +155,9 @@ def build(sd, arch, dataset, source, int8_layers=()):
     layers = builder.EndVector()
     dataset_off = builder.CreateString(dataset)
     source_off = builder.CreateString(source)
+    version = schema_version(arch, bool(int8_layers))
     M.ModelStart(builder)
-    M.ModelAddSchemaVersion(builder, fsvae_schema.SCHEMA_VERSION)
+    M.ModelAddSchemaVersion(builder, version)
     M.ModelAddVariant(builder, arch_mod.VARIANT_IDS[arch.variant])
     M.ModelAddDataset(builder, dataset_off)
     M.ModelAddSource(builder, source_off)
@@ -158,8 +171,9 @@ def build(sd, arch, dataset, source, int8_layers=()):
     M.ModelAddImageHeight(builder, arch.image_size)
     M.ModelAddImageWidth(builder, arch.image_size)
     M.ModelAddLayers(builder, layers)
-    M.ModelAddSampler(builder, arch_mod.SAMPLER_IDS[arch.sampler])
-    M.ModelAddReadout(builder, arch_mod.READOUT_IDS[arch.readout])
+    if version >= 2:
+        M.ModelAddSampler(builder, arch_mod.SAMPLER_IDS[arch.sampler])
+        M.ModelAddReadout(builder, arch_mod.READOUT_IDS[arch.readout])
     builder.Finish(M.ModelEnd(builder), file_identifier=fsvae_schema.FILE_IDENTIFIER)
     return bytes(builder.Output()), n_floats
 

@@ -76,7 +76,7 @@ class RoundTrip(unittest.TestCase):
         m = self.model
         self.assertTrue(self.fb.Model.Model.ModelBufferHasIdentifier(self.buf, 0))
         self.assertEqual(self.buf[4:8], b"FSVA")
-        self.assertEqual(m.SchemaVersion(), 3)
+        self.assertEqual(m.SchemaVersion(), 1)   # an FSVAE needs no newer version
         self.assertEqual(m.Sampler(), self.fb.SamplerKind.SamplerKind.FsvaeAutoregressive)
         self.assertEqual(m.Readout(), self.fb.ReadoutKind.ReadoutKind.MembraneDecay)
         self.assertEqual(m.Variant(), self.fb.Variant.Variant.FSVAE)
@@ -210,16 +210,20 @@ class Int8Export(unittest.TestCase):
         if res.returncode != 0:
             raise AssertionError(f"export failed: {res.stderr}")
         fb = fsvae_schema.load()
-        cls.models = {}
+        cls.models, cls.versions = {}, {}
         for name in ("fp32", "int8", "mixed"):
             buf = (d / f"{name}.fsvae").read_bytes()
             m = fb.Model.Model.GetRootAs(buf, 0)
+            cls.versions[name] = m.SchemaVersion()
             cls.models[name] = {m.Layers(i).Name().decode(): m.Layers(i) for i in range(m.LayersLength())}
         cls.size = {n: (d / f"{n}.fsvae").stat().st_size for n in ("fp32", "int8", "mixed")}
 
     @classmethod
     def tearDownClass(cls):
         cls.tmp.cleanup()
+
+    def test_schema_version(self):
+        self.assertEqual(self.versions, {"fp32": 1, "int8": 3, "mixed": 3})
 
     def test_which_layers_are_int8(self):
         for name, L in self.models["int8"].items():

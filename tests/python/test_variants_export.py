@@ -43,6 +43,7 @@ class VariantExport(unittest.TestCase):
             res, out = self.export(obj, name)
             self.assertEqual(res.returncode, 0, res.stderr)
             m = fsvae_schema.load().Model.Model.GetRootAs(out.read_bytes(), 0)
+            self.assertEqual(m.SchemaVersion(), 2)
             self.assertEqual(m.Sampler(), fsvae_schema.load().SamplerKind.SamplerKind.EsvaeRate)
             self.assertEqual(m.LatentDim(), 32)
             names = [m.Layers(i).Name().decode() for i in range(m.LayersLength())]
