@@ -47,7 +47,9 @@ X86Features detect_x86() {
     const bool os_avx512 = (xcr0 & 0xe6) == 0xe6;       // plus opmask, ZMM_Hi256, Hi16_ZMM
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
     f.avx2 = avx && os_avx && ((b >> 5) & 1);
-    f.avx512f = f.avx2 && os_avx512 && ((b >> 16) & 1);
+    // The avx512 table is built with AVX-512F and BW (the int8 kernels'
+    // 16-bit lanes): both must be present.
+    f.avx512f = f.avx2 && os_avx512 && ((b >> 16) & 1) && ((b >> 30) & 1);
     return f;
 }
 #endif

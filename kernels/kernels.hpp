@@ -73,8 +73,40 @@ using FireFn = size_t (*)(float* u, size_t n, float vth, uint32_t* fired, const 
 // Fill: out[p * channels + c] = bias[c].
 using BroadcastFn = void (*)(float* out, const float* bias, size_t pixels, size_t channels);
 
+// The int8 kernels (layers with int8 weights, model.hpp). Sums are exact
+// integers, so unlike the float kernels their order does not matter: every
+// ISA, blocking and event order gives the same int32 values. A row adds at
+// most 127 in magnitude per event, so the SIMD variants sum blocks of up to
+// kInt16Events events in int16 lanes (258 x 127 = 32,766 < 2^15) before
+// widening into the int32 sums; a neuron's sum over one step is at most
+// 127 x fan-in, far inside int32 (model.cpp).
+constexpr size_t kInt16Events = 258;
+
+// out[j] += sum over a of rows[active[a] * row_stride + j] for j < row_len
+// (accumulate_rows, in integers).
+using AccumulateRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* active,
+                                    size_t n_active, size_t row_len, size_t row_stride);
+
+// For i in 0..n-1: out[dst[i] .. dst[i] + len[i]) += rows[src[i] .. src[i] + len[i])
+// (scatter_rows, in integers).
+using ScatterRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* dst,
+                                 const uint32_t* src, const uint32_t* len, size_t n);
+
+// The same with int32 rows: a transposed convolution's per-pixel patches
+// (accumulate_rows_i8 of the pixel's events) added into the sums.
+using ScatterRowsI32Fn = void (*)(int32_t* out, const int32_t* rows, const uint32_t* dst,
+                                  const uint32_t* src, const uint32_t* len, size_t n);
+
+// Brings a step's integer sums into the membranes, before fire:
+// u[i] = u[i] + scale[c] * float(sum[i]) with c = i mod channels (the
+// product rounded once, then the addition), and sum[i] = 0 for the next
+// step. u already holds tau * u + bias (FireNext), so the membrane is
+// tau * u + bias + scale * sum, in that order on every ISA.
+using AddScaledSumsFn = void (*)(float* u, int32_t* sum, const float* scale, size_t pixels,
+                                 size_t channels);
+
 struct KernelTable {
-    const char* isa;  // "scalar", "sse2", "avx2", "avx512", "neon64"
+    const char* isa;  // "scalar", "sse2", "avx2", "avx512" (AVX-512F and BW), "neon64"
     AccumulateRowsFn accumulate_rows;
     SumRowsFn sum_rows;
     AccumulateRowsScaledFn accumulate_rows_scaled;
@@ -83,6 +115,10 @@ struct KernelTable {
     DecayBiasFn decay_bias;
     FireFn fire;
     BroadcastFn broadcast;
+    AccumulateRowsI8Fn accumulate_rows_i8;
+    ScatterRowsI8Fn scatter_rows_i8;
+    ScatterRowsI32Fn scatter_rows_i32;
+    AddScaledSumsFn add_scaled_sums;
 };
 
 // The scalar reference kernels.

@@ -87,12 +87,51 @@ void broadcast(float* out, const float* bias, size_t pixels, size_t channels) {
         for (size_t c = 0; c < channels; ++c) out[p * channels + c] = bias[c];
 }
 
+void accumulate_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active, size_t n_active,
+                        size_t row_len, size_t row_stride) {
+    for (size_t a = 0; a < n_active; ++a) {
+        const int8_t* row = rows + size_t(active[a]) * row_stride;
+        for (size_t j = 0; j < row_len; ++j) out[j] += row[j];
+    }
+}
+
+void scatter_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* dst, const uint32_t* src,
+                     const uint32_t* len, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        int32_t* o = out + dst[i];
+        const int8_t* r = rows + src[i];
+        for (size_t j = 0; j < len[i]; ++j) o[j] += r[j];
+    }
+}
+
+void scatter_rows_i32(int32_t* out, const int32_t* rows, const uint32_t* dst, const uint32_t* src,
+                      const uint32_t* len, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+        int32_t* o = out + dst[i];
+        const int32_t* r = rows + src[i];
+        for (size_t j = 0; j < len[i]; ++j) o[j] += r[j];
+    }
+}
+
+void add_scaled_sums(float* u, int32_t* sum, const float* scale, size_t pixels, size_t channels) {
+    for (size_t p = 0; p < pixels; ++p) {
+        float* up = u + p * channels;
+        int32_t* sp = sum + p * channels;
+        for (size_t c = 0; c < channels; ++c) {
+            const float x = scale[c] * float(sp[c]);
+            up[c] = up[c] + x;
+            sp[c] = 0;
+        }
+    }
+}
+
 }  // namespace
 
 const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast};
+                                   broadcast,  accumulate_rows_i8, scatter_rows_i8,
+                                   scatter_rows_i32, add_scaled_sums};
     return table;
 }
 

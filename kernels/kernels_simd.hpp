@@ -7,6 +7,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <type_traits>
 #if defined(__SSE2__)
 #include <immintrin.h>
@@ -260,10 +262,91 @@ struct Kernels {
         }
     }
 
+    // int8 rows: per block of N columns the events' rows are summed in N
+    // int16 lanes, kInt16Events events at a time (no lane can overflow),
+    // then widened into out. The lanes are a fixed-size array over which
+    // the compiler vectorizes with this file's flags (sign extension and
+    // 16-bit adds). Integer sums are exact, so the blocking changes no
+    // value. VNNI's dot products do not apply: a spike's row is added, not
+    // multiplied.
+    template <size_t N>
+    static void add_block_i8(int32_t* __restrict out, const int8_t* __restrict rows,
+                             const uint32_t* active, size_t n_active, size_t row_stride) {
+        for (size_t a0 = 0; a0 < n_active; a0 += kInt16Events) {
+            const size_t a1 = std::min(n_active, a0 + kInt16Events);
+            alignas(64) int16_t acc[N] = {};
+            for (size_t a = a0; a < a1; ++a) {
+                if (a + kPrefetch < a1) __builtin_prefetch(rows + size_t(active[a + kPrefetch]) * row_stride);
+                const int8_t* r = rows + size_t(active[a]) * row_stride;
+                for (size_t b = 0; b < N; ++b) acc[b] = int16_t(acc[b] + r[b]);
+            }
+            for (size_t b = 0; b < N; ++b) out[b] += acc[b];
+        }
+    }
+
+    static void accumulate_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
+                                   size_t n_active, size_t row_len, size_t row_stride) {
+        size_t j = 0;
+        for (; j + 64 <= row_len; j += 64) add_block_i8<64>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + 16 <= row_len; j += 16) add_block_i8<16>(out + j, rows + j, active, n_active, row_stride);
+        for (; j < row_len; ++j) {
+            int32_t o = out[j];
+            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
+            out[j] = o;
+        }
+    }
+
+    static void scatter_rows_i8(int32_t* __restrict out, const int8_t* __restrict rows,
+                                const uint32_t* dst, const uint32_t* src, const uint32_t* len,
+                                size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+            int32_t* __restrict o = out + dst[i];
+            const int8_t* __restrict r = rows + src[i];
+            const size_t row_len = len[i];
+            for (size_t j = 0; j < row_len; ++j) o[j] += r[j];
+        }
+    }
+
+    static void scatter_rows_i32(int32_t* out, const int32_t* rows, const uint32_t* dst,
+                                 const uint32_t* src, const uint32_t* len, size_t n) {
+        using BI = xsimd::batch<int32_t, Arch>;
+        for (size_t i = 0; i < n; ++i) {
+            int32_t* o = out + dst[i];
+            const int32_t* r = rows + src[i];
+            const size_t row_len = len[i];
+            size_t j = 0;
+            for (; j + W <= row_len; j += W)
+                (BI::load_unaligned(o + j) + BI::load_unaligned(r + j)).store_unaligned(o + j);
+            for (; j < row_len; ++j) o[j] += r[j];
+        }
+    }
+
+    static void add_scaled_sums(float* u, int32_t* sum, const float* scale, size_t pixels,
+                                size_t channels) {
+        using BI = xsimd::batch<int32_t, Arch>;
+        static_assert(BI::size == W);
+        for (size_t p = 0; p < pixels; ++p) {
+            float* up = u + p * channels;
+            int32_t* sp = sum + p * channels;
+            size_t c = 0;
+            for (; c + W <= channels; c += W) {
+                const B x = B::load_unaligned(scale + c) * xsimd::to_float(BI::load_unaligned(sp + c));
+                (B::load_unaligned(up + c) + x).store_unaligned(up + c);
+                BI(0).store_unaligned(sp + c);
+            }
+            for (; c < channels; ++c) {
+                const float x = scale[c] * float(sp[c]);
+                up[c] = up[c] + x;
+                sp[c] = 0;
+            }
+        }
+    }
+
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast};
+                                   broadcast,  accumulate_rows_i8, scatter_rows_i8,
+                                   scatter_rows_i32, add_scaled_sums};
         return t;
     }
 };

@@ -11,6 +11,7 @@ ImageState::ImageState(const Model& m, const kernels::KernelTable& kernels, bool
     for (size_t i = 0; i < membranes.size(); ++i) {
         const LayerSpec& s = model.layer(i).spec;
         if (s.spiking) membranes[i].u.assign(s.out.size(), 0.0f);
+        if (model.layer(i).int8()) membranes[i].acc.assign(s.out.size(), 0);
     }
     mask.assign(size_t(I.latent_dim) * I.k, 0);
     r.resize(I.latent_dim);

@@ -36,6 +36,7 @@ struct SpikeSlot {
 // A layer's membranes.
 struct Membranes {
     std::vector<float> u;
+    std::vector<int32_t> acc;  // an int8 layer's integer sums (zero between steps)
     bool touched = false;  // u changed since it was last zeroed
 };
 

@@ -66,6 +66,13 @@ constexpr uint64_t kMaxFanIn = 2 * uint64_t(Model::kMaxLatent);
 // (3.4e38), so no sum reaches infinity, and no inf - inf or 0 * inf makes a
 // NaN image. Trained weights are O(1) (the bundled model, tdBN folded in:
 // |w| <= 0.48, |b| <= 1.3).
+// An int8 layer adds scale * n to a membrane, n the exact integer sum of
+// at most F weights of |q| <= 127 (kernels.hpp): |n| <= 127 F = 16,646,144,
+// below 2^24, so n fits int32 (and int16 over blocks of 258 events), and
+// converts to float exactly; with |scale| <= M / 127, |scale * n| <= F M
+// (1 + u), a leaf no larger than the F events of a float layer together,
+// so the bound above holds for int8 layers as well.
+static_assert(127 * kMaxFanIn < (uint64_t(1) << 24), "int8 sums must convert to float exactly");
 static_assert(Model::kMaxMagnitude == 1e12f && Model::kMaxTimeSteps == 4096 &&
                   kMaxFanIn == 131072,
               "the derivation above is for these limits: redo it");
@@ -262,7 +269,27 @@ void Model::parse(const std::string& origin) {
                              std::to_string(s.padding) + "/" + std::to_string(s.output_padding));
         if (fl->spiking() != s.spiking)
             fail(origin, where + (s.spiking ? "should be spiking" : "should not be spiking"));
-        if (fl->weight()->size() != s.weight_size())
+        // An int8 layer (version 3 on): a spiking layer whose input is
+        // spikes (the first encoder layer takes the image's real values, and
+        // its current is formed once per image, in float).
+        const bool int8 = fl->weight_i8() != nullptr || fl->weight_scale() != nullptr;
+        if (int8) {
+            if (I.schema_version < 3)
+                fail(origin, where + "has int8 weights, which schema version " +
+                                 std::to_string(I.schema_version) + " does not have (version 3 on)");
+            if (!s.spiking || (!topo_.encoder.empty() && s.name == arch.layers[topo_.encoder[0]].name))
+                fail(origin, where + "has int8 weights; only spiking layers fed by spikes may");
+            if (!fl->weight_i8() || !fl->weight_scale())
+                fail(origin, where + "int8 weights need both weight_i8 and weight_scale");
+            if (fl->weight()->size() != 0)
+                fail(origin, where + "has both float and int8 weights");
+            if (fl->weight_i8()->size() != s.weight_size())
+                fail(origin, where + "weight_i8 has " + std::to_string(fl->weight_i8()->size()) +
+                                 " values, expected " + std::to_string(s.weight_size()));
+            if (fl->weight_scale()->size() != s.bias_size())
+                fail(origin, where + "weight_scale has " + std::to_string(fl->weight_scale()->size()) +
+                                 " values, expected " + std::to_string(s.bias_size()));
+        } else if (fl->weight()->size() != s.weight_size())
             fail(origin, where + "weight has " + std::to_string(fl->weight()->size()) +
                              " values, expected " + std::to_string(s.weight_size()));
         if (fl->bias()->size() != s.bias_size())
@@ -274,8 +301,13 @@ void Model::parse(const std::string& origin) {
         Layer L;
         L.spec = s;
         L.spec.bn_alpha = fl->bn_alpha();
-        L.weight = fl->weight()->data();
         L.bias = fl->bias()->data();
+        if (int8) {
+            L.weight_i8 = fl->weight_i8()->data();
+            L.scale = fl->weight_scale()->data();
+        } else {
+            L.weight = fl->weight()->data();
+        }
         auto check_values = [&](const float* v, size_t n, const char* what) {
             for (size_t i = 0; i < n; ++i) {
                 if (std::fabs(v[i]) <= kMaxMagnitude) continue;
@@ -285,7 +317,20 @@ void Model::parse(const std::string& origin) {
                                  ", beyond the +-1e12 within which no sum of the step loop can overflow");
             }
         };
-        check_values(L.weight, s.weight_size(), "weight");
+        if (int8) {
+            // -128 has no positive twin; the bound on the integer sums
+            // (kMaxInt8Sum) is for |q| <= 127.
+            for (size_t i = 0; i < s.weight_size(); ++i)
+                if (L.weight_i8[i] == -128)
+                    fail(origin, where + "weight_i8 " + std::to_string(i) + " is -128, outside [-127, 127]");
+            // scale * q is then at most kMaxMagnitude, like a float weight.
+            for (size_t i = 0; i < s.bias_size(); ++i)
+                if (!(std::fabs(L.scale[i]) <= kMaxMagnitude / 127))
+                    fail(origin, where + "weight_scale " + std::to_string(i) + " is " +
+                                     number(L.scale[i]) + ", beyond the +-1e12/127 the overflow bound allows");
+        } else {
+            check_values(L.weight, s.weight_size(), "weight");
+        }
         check_values(L.bias, s.bias_size(), "bias");
         layers_.push_back(L);
     }

@@ -31,13 +31,25 @@ struct Layer {
     LayerSpec spec;
     const float* weight = nullptr;  // spec.weight_size() floats, event-major
     const float* bias = nullptr;    // spec.bias_size() floats
+    // An int8 layer (schema version 3): weight is null, weight_i8 holds
+    // spec.weight_size() values in [-127, 127] in the same layout, and
+    // scale spec.bias_size() per-output-channel factors.
+    const int8_t* weight_i8 = nullptr;
+    const float* scale = nullptr;
+    bool int8() const { return weight_i8 != nullptr; }
+    // Bytes its weights, scales and bias take in the file.
+    size_t byte_size() const {
+        return (int8() ? spec.weight_size() + 4 * spec.bias_size() : 4 * spec.weight_size()) +
+               4 * spec.bias_size();
+    }
 };
 
 class Model {
 public:
     // The schema version this runtime writes and reads; it reads every
-    // version from kOldestSchemaVersion on (version 1: FSVAE, no kinds).
-    static constexpr uint32_t kSchemaVersion = 2;
+    // version from kOldestSchemaVersion on (version 1: FSVAE, no kinds;
+    // version 2: no int8 layers).
+    static constexpr uint32_t kSchemaVersion = 3;
     static constexpr uint32_t kOldestSchemaVersion = 1;
 
     // Limits checked at load (model.cpp says what each one guarantees).

@@ -27,7 +27,8 @@ void LifLayerOp::step(ImageState& s, uint32_t t) const {
     const size_t n = lif_step(L, s.K, I.tau, I.vth, m.u.data(), input().list(s, t), n_in,
                               out.list(t), s.scratch(), &s.counters.layers[layer()].synaptic_ops,
                               s.dense ? s.dense_values.data() : nullptr,
-                              keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay);
+                              keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay,
+                              {}, m.acc.data());
     out.n(t) = uint32_t(n);
     s.count_neurons(layer(), out.list(t), n);
     s.record_step(layer(), t, n_in, n);
@@ -69,7 +70,7 @@ void LifLayerOp::run(ImageState& s, uint32_t t0, uint32_t t1, size_t parts) cons
             const size_t nk = lif_step(
                 L, s.K, I.tau, I.vth, m.u.data(), input().list(s, t), input().n(s, t), found, sc,
                 &ops[k], nullptr, keeps_readout_sum_ ? s.spike_sum.data() : nullptr, I.readout_decay,
-                part[k]);
+                part[k], m.acc.data());
             s.part_spikes[k * s.T + t] = uint32_t(nk);
             s.count_neurons(layer(), found, nk);
         }

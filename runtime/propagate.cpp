@@ -130,10 +130,64 @@ bool events_ok(const LayerSpec& s, const uint32_t* events, size_t n) {
 }
 #endif
 
+// The int8 events of `part`: exact integer sums into target, laid out as
+// for floats (add_events). A transposed convolution sums each active pixel's
+// events into an int32 patch (the scratch's patch floats, reused as int32:
+// same size) and adds the patch once; a strided convolution scatters each
+// event's int8 rows. Integer sums do not depend on this order.
+uint64_t add_events_i8(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                       size_t n, int32_t* target, PairScratch sc, OutputPart part) {
+    assert(events_ok(L.spec, events, n));
+    const LayerSpec& s = L.spec;
+    const size_t lo = part.lo, len = part.size(s);
+    if (s.kind == LayerKind::Linear) {
+        K.accumulate_rows_i8(target + lo, L.weight_i8 + lo, events, n, len, s.row_len());
+        return uint64_t(n) * len;
+    }
+    const size_t row_floats = size_t(s.out.w) * s.out.c;
+    const int y0 = int(lo / row_floats), y1 = int((lo + len) / row_floats);
+    const Divider cin(s.in.c), win(s.in.w);
+    const uint32_t taps = s.kernel * s.kernel * s.out.c;
+    size_t np = 0;
+    uint64_t ops = 0;
+    if (s.kind == LayerKind::ConvTranspose) {
+        static_assert(sizeof(float) == sizeof(int32_t));
+        int32_t* patches = reinterpret_cast<int32_t*>(sc.patch);
+        uint32_t pixels = 0;
+        for (size_t e = 0; e < n;) {
+            const uint32_t p = cin.div(events[e]);
+            size_t m = 0;
+            for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
+            e += m;
+            const uint32_t iy = win.div(p), ix = win.mod(p);
+            const size_t before = np;
+            np = add_spans(s, iy, ix, pixels * taps, sc, np, y0, y1);
+            const int first_row = std::clamp(int(s.stride * iy) - int(s.padding), 0, int(s.out.h) - 1);
+            const bool owner = first_row >= y0 && first_row < y1;
+            if (np == before && !owner) continue;
+            int32_t* patch = patches + size_t(pixels) * taps;
+            std::fill(patch, patch + taps, 0);
+            K.accumulate_rows_i8(patch, L.weight_i8, sc.chan, m, taps, taps);
+            if (owner) ops += uint64_t(m) * taps;
+            ++pixels;
+        }
+        K.scatter_rows_i32(target, patches, sc.dst, sc.src, sc.len, np);
+    } else {
+        for (size_t e = 0; e < n; ++e) {
+            const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
+            np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
+        }
+        K.scatter_rows_i8(target, L.weight_i8, sc.dst, sc.src, sc.len, np);
+    }
+    for (size_t i = 0; i < np; ++i) ops += sc.len[i];
+    return ops;
+}
+
 // propagate_events without the check (lif_step's).
 uint64_t add_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
                     size_t n, float* target, PairScratch sc, OutputPart part) {
     assert(events_ok(L.spec, events, n));
+    assert(!L.int8());
     const LayerSpec& s = L.spec;
     const size_t lo = part.lo, len = part.size(s);
     if (s.kind == LayerKind::Linear) {
@@ -222,8 +276,16 @@ size_t readout_stride(const LayerSpec& s) { return size_t(s.in.h) * s.in.w + 16;
 
 uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
                           size_t n, float* target, PairScratch sc, OutputPart part) {
+    if (L.int8()) throw Error("layer \"" + L.spec.name + "\": int8 weights sum into integers, not floats");
     check_events(L.spec, events, n);
     return add_events(L, K, events, n, target, sc, part);
+}
+
+uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                          size_t n, int32_t* target, PairScratch sc, OutputPart part) {
+    if (!L.int8()) throw Error("layer \"" + L.spec.name + "\": float weights sum into floats, not integers");
+    check_events(L.spec, events, n);
+    return add_events_i8(L, K, events, n, target, sc, part);
 }
 
 uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
@@ -298,11 +360,24 @@ uint64_t readout_image(const Layer& L, const kernels::KernelTable& K, const floa
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
                 uint64_t* ops, float* dense_values, float* readout_sum, float readout_decay,
-                OutputPart part) {
+                OutputPart part, int32_t* acc) {
     const LayerSpec& s = L.spec;
-    *ops += dense_values ? add_dense(L, K, events, n_events, u, scratch, dense_values)
-                         : add_events(L, K, events, n_events, u, scratch, part);
     const size_t lo = part.lo;
+    if (L.int8()) {
+        // Exact integer sums, the same whether dense or event-driven: the
+        // dense mode takes the event path for int8 layers.
+        assert(acc);
+        *ops += add_events_i8(L, K, events, n_events, acc, scratch, part);
+        const bool linear = s.kind == LayerKind::Linear;
+        const size_t len = part.size(s), C = s.bias_size();
+        if (linear)
+            K.add_scaled_sums(u + lo, acc + lo, L.scale + lo, 1, len);
+        else
+            K.add_scaled_sums(u + lo, acc + lo, L.scale, len / C, C);
+    } else {
+        *ops += dense_values ? add_dense(L, K, events, n_events, u, scratch, dense_values)
+                             : add_events(L, K, events, n_events, u, scratch, part);
+    }
     const size_t n = K.fire(u + lo, part.size(s), vth, fired,
                             fire_next(L, tau, readout_sum, readout_decay, part));
     if (lo)

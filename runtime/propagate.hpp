@@ -65,6 +65,10 @@ size_t split_output(const LayerSpec& s, size_t parts, OutputPart* out);
 // up to the whole's.
 uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
                           size_t n, float* target, PairScratch scratch, OutputPart part = {});
+// The same for an int8 layer (and only for one; each overload throws
+// fsvae::Error on the other kind): target += the rows' exact integer sums.
+uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                          size_t n, int32_t* target, PairScratch scratch, OutputPart part = {});
 
 // target += the rows of every input element scaled by its real value (the
 // first encoder convolution, whose input is the image itself). Returns the
@@ -92,10 +96,15 @@ uint64_t propagate_dense(const Layer& L, const kernels::KernelTable& K, const ui
 //
 // On a part of the output (not in dense mode), only the part's membranes
 // are stepped; `fired` then receives the part's spikes (whole-layer indices).
+//
+// An int8 layer (L.int8()) needs `acc`, one int32 per neuron, all zero: the
+// events' rows are summed into it exactly, then u = u + scale * acc
+// (kernels::AddScaledSumsFn, which zeroes acc again) before firing. Its
+// dense mode is the event path (the integer sums are the same).
 size_t lif_step(const Layer& L, const kernels::KernelTable& K, float tau, float vth, float* u,
                 const uint32_t* events, size_t n_events, uint32_t* fired, PairScratch scratch,
                 uint64_t* ops, float* dense_values = nullptr, float* readout_sum = nullptr,
-                float readout_decay = 0.0f, OutputPart part = {});
+                float readout_decay = 0.0f, OutputPart part = {}, int32_t* acc = nullptr);
 void first_leak(const Layer& L, const kernels::KernelTable& K, float tau, float* u,
                 OutputPart part = {});
 // The FireNext of layer L's part: its leak and bias (and the readout sum, if any).

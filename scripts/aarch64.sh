@@ -10,7 +10,8 @@
 #  3. builds fsvae_tests and the C API tests, and runs them through ctest
 #     (qemu-aarch64 -L / is the crosscompiling emulator: see the toolchain
 #     file for why not -L /usr/aarch64-linux-gnu); the Python tests are host
-#     tests and are skipped.
+#     tests and are skipped. Every kernel test runs, for fp32 and int8
+#     (tests/test_kernels.cpp, tests/test_int8.cpp).
 # Usage: scripts/aarch64.sh [BUILD_DIR]   (default: build-aarch64). Needs root
 # or sudo for the package step.
 set -euo pipefail
@@ -57,6 +58,10 @@ file -b "$BUILD/tests/fsvae_tests" | grep -q "ARM aarch64" || { echo "fsvae_test
 isa=$(qemu-aarch64 -L / "$BUILD/tests/fsvae_capi_c99" samples/fashion-mnist.fsvae)
 echo "$isa"
 echo "$isa" | grep -q "isa neon64" || { echo "the NEON kernels are not the ones in use"; exit 1; }
+# The int8 model too (its integer kernels; tests/test_int8.cpp checks its
+# bytes against the scalar table).
+isa8=$(qemu-aarch64 -L / "$BUILD/tests/fsvae_capi_c99" samples/fashion-mnist-int8.fsvae)
+echo "$isa8" | grep -q "isa neon64" || { echo "int8: the NEON kernels are not the ones in use"; exit 1; }
 
 ctest --test-dir "$BUILD" -E '^python\.' --output-on-failure --timeout 900 -j "$(nproc)"
 say "tests passed under qemu-aarch64"

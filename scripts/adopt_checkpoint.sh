@@ -4,6 +4,7 @@
 #   models/fashion-mnist-fsvae.pth   the checkpoint (copied)
 #   models/README.md                 its sha256 line
 #   samples/fashion-mnist.fsvae      tools/fsvae_export.py of it
+#   samples/fashion-mnist-int8.fsvae tools/fsvae_export.py --precision int8 of it
 #   tests/golden/generate.json       tools/reference/make_golden.py of it
 #   tests/golden/reconstruct.json    (the same run)
 # Everything is made in a temporary directory first; the checkout changes only
@@ -46,6 +47,11 @@ SUMMARY=$("$PYTHON" "$REPO/tools/fsvae_export.py" "$SRC" "$TMP/check.fsvae" --da
 cp "$SRC" "$TMP/$NAME"
 "$PYTHON" "$REPO/tools/fsvae_export.py" "$TMP/$NAME" "$TMP/fashion-mnist.fsvae" \
   --dataset fashion-mnist > /dev/null || die "$SRC: export failed (see above); nothing changed"
+"$PYTHON" "$REPO/tools/fsvae_export.py" "$TMP/$NAME" "$TMP/fashion-mnist-int8.fsvae" \
+  --dataset fashion-mnist --precision int8 > /dev/null ||
+  die "$SRC: int8 export failed (see above); nothing changed"
+[ "$(stat -c %s "$TMP/fashion-mnist-int8.fsvae")" -le 4500000 ] ||
+  die "$SRC: the int8 export is over 4.5 MB; nothing changed"
 case "$SUMMARY" in
   *": FSVAE T="*"image=1x32x32 "*) ;;
   *) die "$SRC: the bundled model is a one-channel 32x32 FSVAE, this is: ${SUMMARY#*: }" ;;
@@ -57,10 +63,10 @@ SHA=$(sha256sum "$TMP/$NAME" | cut -d' ' -f1)
 sed "s/^sha256: \`[0-9a-f]\{64\}\`\$/sha256: \`$SHA\`/" "$REPO/models/README.md" > "$TMP/README.md"
 
 # Stage each changed file beside its destination (same file system), then rename.
-MADE=("$TMP/$NAME" "$TMP/README.md" "$TMP/fashion-mnist.fsvae" "$TMP/golden/generate.json"
-      "$TMP/golden/reconstruct.json")
-DEST=(models/$NAME models/README.md samples/fashion-mnist.fsvae tests/golden/generate.json
-      tests/golden/reconstruct.json)
+MADE=("$TMP/$NAME" "$TMP/README.md" "$TMP/fashion-mnist.fsvae" "$TMP/fashion-mnist-int8.fsvae"
+      "$TMP/golden/generate.json" "$TMP/golden/reconstruct.json")
+DEST=(models/$NAME models/README.md samples/fashion-mnist.fsvae samples/fashion-mnist-int8.fsvae
+      tests/golden/generate.json tests/golden/reconstruct.json)
 CHANGED=()
 for i in "${!MADE[@]}"; do
   dest=$REPO/${DEST[$i]}

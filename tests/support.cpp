@@ -44,8 +44,10 @@ EditableLayer& EditableModel::layer(const std::string& name) {
     throw std::runtime_error("no layer " + name);
 }
 
-EditableModel editable_bundled_model() {
-    static const std::vector<uint8_t> bytes = read_bytes(FSVAE_TEST_MODEL);
+EditableModel editable_bundled_model() { return editable_model(FSVAE_TEST_MODEL); }
+
+EditableModel editable_model(const std::string& path) {
+    const std::vector<uint8_t> bytes = read_bytes(path);
     const auto* m = fsvae::format::GetModel(bytes.data());
     EditableModel e;
     e.schema_version = m->schema_version();
@@ -67,7 +69,10 @@ EditableModel editable_bundled_model() {
                         l->kernel(), l->stride(), l->padding(), l->output_padding(),
                         l->spiking(), l->bn_alpha(),
                         std::vector<float>(l->weight()->begin(), l->weight()->end()),
-                        std::vector<float>(l->bias()->begin(), l->bias()->end())};
+                        std::vector<float>(l->bias()->begin(), l->bias()->end()), {}, {}};
+        if (l->weight_i8()) x.weight_i8.assign(l->weight_i8()->begin(), l->weight_i8()->end());
+        if (l->weight_scale())
+            x.weight_scale.assign(l->weight_scale()->begin(), l->weight_scale()->end());
         e.layers.push_back(std::move(x));
     }
     return e;
@@ -81,9 +86,13 @@ std::vector<uint8_t> EditableModel::to_bytes() const {
         auto name = b.CreateString(l.name);
         auto w = b.CreateVector(l.weight);
         auto bias = b.CreateVector(l.bias);
+        flatbuffers::Offset<flatbuffers::Vector<int8_t>> q;
+        flatbuffers::Offset<flatbuffers::Vector<float>> sc;
+        if (!l.weight_i8.empty()) q = b.CreateVector(l.weight_i8);
+        if (!l.weight_scale.empty()) sc = b.CreateVector(l.weight_scale);
         ls.push_back(fb::CreateLayer(b, name, fb::LayerKind(l.kind), l.in_c, l.in_h, l.in_w,
                                      l.out_c, l.out_h, l.out_w, l.kernel, l.stride, l.padding,
-                                     l.output_padding, l.spiking, l.bn_alpha, w, bias));
+                                     l.output_padding, l.spiking, l.bn_alpha, w, bias, q, sc));
     }
     auto lv = b.CreateVector(ls);
     auto ds = b.CreateString(dataset);

@@ -31,6 +31,8 @@ struct EditableLayer {
     bool spiking;
     float bn_alpha;
     std::vector<float> weight, bias;
+    std::vector<int8_t> weight_i8;  // an int8 layer (schema version 3): weight is empty
+    std::vector<float> weight_scale;
 };
 struct EditableModel {
     uint32_t schema_version;
@@ -44,6 +46,7 @@ struct EditableModel {
     std::vector<uint8_t> to_bytes() const;
 };
 EditableModel editable_bundled_model();
+EditableModel editable_model(const std::string& path);
 
 // A temporary directory removed at the end of the test.
 struct TempDir {

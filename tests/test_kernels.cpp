@@ -411,3 +411,129 @@ TEST_CASE("kernels: portable_tanh is odd, monotonic, saturates, and keeps 0, den
     CHECK(portable_tanh(1e-30f) == 1e-30f);
     CHECK(std::isnan(portable_tanh(std::numeric_limits<float>::quiet_NaN())));
 }
+
+// ---- int8 kernels --------------------------------------------------------
+
+namespace {
+
+std::vector<int8_t> random_i8(size_t n, std::mt19937& rng, int lo = -127, int hi = 127) {
+    std::uniform_int_distribution<int> d(lo, hi);
+    std::vector<int8_t> v(n);
+    for (auto& x : v) x = int8_t(d(rng));
+    return v;
+}
+
+// The exact sum, formed in int64 by a different route (column by column).
+std::vector<int64_t> exact_rows(const std::vector<int8_t>& rows, const std::vector<uint32_t>& active,
+                                size_t row_len, size_t row_stride) {
+    std::vector<int64_t> v(row_len, 0);
+    for (size_t j = 0; j < row_len; ++j)
+        for (uint32_t a : active) v[j] += rows[size_t(a) * row_stride + j];
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("kernels: accumulate_rows_i8 is the exact integer sum on every ISA") {
+    std::mt19937 rng(11);
+    // Lengths around the 64-column block and the vector widths; event counts
+    // around the 258-event int16 block (kInt16Events), up to several blocks.
+    for (size_t row_len : {1u, 15u, 63u, 64u, 65u, 130u, 512u, 2560u}) {
+        for (size_t n_active : {0u, 1u, 257u, 258u, 259u, 1000u}) {
+            const size_t n_rows = std::max<size_t>(n_active, 4), stride = row_len + 3;
+            // Worst case for the int16 lanes: every weight at +127 or -127.
+            for (int extreme = 0; extreme < 2; ++extreme) {
+                auto rows = extreme ? random_i8(n_rows * stride, rng, 127, 127)
+                                    : random_i8(n_rows * stride, rng);
+                if (extreme && row_len > 1) rows[stride + 1] = -127;
+                std::vector<uint32_t> active(n_active);
+                for (size_t a = 0; a < n_active; ++a) active[a] = uint32_t(a % n_rows);
+                std::shuffle(active.begin(), active.end(), rng);
+                const auto want = exact_rows(rows, active, row_len, stride);
+                std::vector<int32_t> start(row_len);
+                for (auto& x : start) x = int32_t(rng() % 2001) - 1000;
+                for (const KernelTable* t : all_tables()) {
+                    INFO(std::string(t->isa), " row_len ", row_len, " n_active ", n_active, " extreme ", extreme);
+                    std::vector<int32_t> out = start;
+                    t->accumulate_rows_i8(out.data(), rows.data(), active.data(), n_active, row_len, stride);
+                    bool ok = true;
+                    for (size_t j = 0; j < row_len; ++j) ok &= int64_t(out[j]) == start[j] + want[j];
+                    CHECK(ok);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("kernels: scatter_rows_i8 is the exact integer sum on every ISA") {
+    std::mt19937 rng(12);
+    const size_t out_n = 4096, rows_n = 4096;
+    const auto rows = random_i8(rows_n, rng);
+    for (size_t n : {0u, 1u, 7u, 300u}) {
+        std::vector<uint32_t> dst(n), src(n), len(n);
+        for (size_t i = 0; i < n; ++i) {
+            len[i] = uint32_t(1 + rng() % 200);
+            dst[i] = uint32_t(rng() % (out_n - len[i]));
+            src[i] = uint32_t(rng() % (rows_n - len[i]));
+        }
+        std::vector<int64_t> want(out_n, 0);
+        for (size_t i = 0; i < n; ++i)
+            for (size_t j = 0; j < len[i]; ++j) want[dst[i] + j] += rows[src[i] + j];
+        for (const KernelTable* t : all_tables()) {
+            INFO(std::string(t->isa), " n ", n);
+            std::vector<int32_t> out(out_n, 0);
+            t->scatter_rows_i8(out.data(), rows.data(), dst.data(), src.data(), len.data(), n);
+            CHECK(std::equal(out.begin(), out.end(), want.begin(),
+                             [](int32_t a, int64_t b) { return int64_t(a) == b; }));
+        }
+    }
+}
+
+TEST_CASE("kernels: add_scaled_sums is u + scale * float(sum), then zeroes the sums, on every ISA") {
+    std::mt19937 rng(13);
+    for (size_t channels : {1u, 3u, 16u, 33u, 512u}) {
+        const size_t pixels = 5, n = pixels * channels;
+        const auto u0 = random_floats(n, rng);
+        const auto scale = random_floats(channels, rng);
+        std::vector<int32_t> sum0(n);
+        for (auto& x : sum0) x = int32_t(rng() % 33'000'001) - 16'500'000;  // the int8 bound's range
+        std::vector<float> want(n);
+        for (size_t i = 0; i < n; ++i) {
+            const float x = scale[i % channels] * float(sum0[i]);  // one rounding each
+            want[i] = u0[i] + x;
+        }
+        for (const KernelTable* t : all_tables()) {
+            INFO(std::string(t->isa), " channels ", channels);
+            auto u = u0;
+            auto sum = sum0;
+            t->add_scaled_sums(u.data(), sum.data(), scale.data(), pixels, channels);
+            CHECK(same_bits(u, want));
+            CHECK(std::all_of(sum.begin(), sum.end(), [](int32_t x) { return x == 0; }));
+        }
+    }
+}
+
+TEST_CASE("kernels: scatter_rows_i32 is the exact integer sum on every ISA") {
+    std::mt19937 rng(14);
+    const size_t out_n = 4096, rows_n = 4096;
+    std::vector<int32_t> rows(rows_n);
+    for (auto& x : rows) x = int32_t(rng() % 2'000'001) - 1'000'000;
+    for (size_t n : {0u, 1u, 7u, 300u}) {
+        std::vector<uint32_t> dst(n), src(n), len(n);
+        for (size_t i = 0; i < n; ++i) {
+            len[i] = uint32_t(1 + rng() % 200);
+            dst[i] = uint32_t(rng() % (out_n - len[i]));
+            src[i] = uint32_t(rng() % (rows_n - len[i]));
+        }
+        std::vector<int64_t> want(out_n, 0);
+        for (size_t i = 0; i < n; ++i)
+            for (size_t j = 0; j < len[i]; ++j) want[dst[i] + j] += rows[src[i] + j];
+        for (const KernelTable* t : all_tables()) {
+            INFO(std::string(t->isa), " n ", n);
+            std::vector<int32_t> out(out_n, 0);
+            t->scatter_rows_i32(out.data(), rows.data(), dst.data(), src.data(), len.data(), n);
+            CHECK(std::equal(out.begin(), out.end(), want.begin(),
+                             [](int32_t a, int64_t b) { return int64_t(a) == b; }));
+        }
+    }
+}

@@ -103,8 +103,8 @@ TEST_CASE("model: corrupted buffer") {
 
 TEST_CASE("model: unsupported schema version") {
     auto e = editable_bundled_model();
-    e.schema_version = 3;
-    CHECK(load_error(e.to_bytes()).find("schema version 3 is not supported") != std::string::npos);
+    e.schema_version = 4;
+    CHECK(load_error(e.to_bytes()).find("schema version 4 is not supported") != std::string::npos);
 }
 
 TEST_CASE("model: shapes inconsistent with the architecture") {

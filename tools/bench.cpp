@@ -300,6 +300,70 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
     return 0;
 }
 
+int compare(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b, size_t count,
+            size_t repeat) {
+    // Both models in one run, their repeats interleaved, so that a noisy
+    // machine slows both alike: batch 1 on one thread, one kept workspace.
+    const std::shared_ptr<const Model> models[2] = {a, b};
+    std::vector<Engine> engines;
+    for (const auto& m : models) engines.emplace_back(m);
+    double best[2] = {1e30, 1e30};
+    std::vector<double> ratios;
+    for (size_t r = 0; r < repeat + 1; ++r) {  // the first round warms up
+        double t[2];
+        for (size_t k = 0; k < 2; ++k) {
+            const ModelInfo& I = models[k]->info();
+            std::vector<float> image(I.image_size());
+            Workspace ws(engines[k]);
+            t[k] = seconds([&] {
+                       for (size_t i = 0; i < count; ++i)
+                           ws.generate(ChoiceSource(1, i, I.k, I.latent_dim), image.data());
+                   }) / double(count);
+        }
+        if (r == 0) continue;
+        for (size_t k = 0; k < 2; ++k) best[k] = std::min(best[k], t[k]);
+        ratios.push_back(t[0] / t[1]);
+    }
+    std::sort(ratios.begin(), ratios.end());
+    // The same images' latent spikes under both models, for the same
+    // sampler choices: the share of the first model's z_t[c] that differ.
+    size_t changed = 0, spikes = 0;
+    {
+        const ModelInfo& I = models[0]->info();
+        std::vector<float> image(I.image_size());
+        Workspace wa(engines[0]), wb(engines[1]);
+        ImageTrace ta, tb;
+        for (size_t i = 0; i < count; ++i) {
+            wa.generate(ChoiceSource(1, i, I.k, I.latent_dim), image.data(), &ta);
+            wb.generate(ChoiceSource(1, i, I.k, I.latent_dim), image.data(), &tb);
+            for (size_t j = 0; j < ta.z.size() && j < tb.z.size(); ++j) {
+                spikes += ta.z[j] != 0;
+                changed += ta.z[j] != tb.z[j];
+            }
+        }
+    }
+    auto precision = [](const Model& m) {
+        size_t n = 0;
+        for (const Layer& L : m.layers()) n += L.int8();
+        return n ? "int8" : "fp32";
+    };
+    std::printf("fsvae bench --compare: generation, batch 1, 1 thread, %zu images, best of %zu, kernels %s\n",
+                count, repeat, engines[0].kernels().isa);
+    std::printf("%-5s %-40s %10s %12s\n", "", "model", "ms/image", "file bytes");
+    for (size_t k = 0; k < 2; ++k)
+        std::printf("%-5s %-40s %10.3f %12zu\n", precision(*models[k]), models[k]->origin().c_str(),
+                    1e3 * best[k], models[k]->byte_size());
+    std::printf("speed-up of %s over %s (time %s / time %s): best %.2fx; per round %.2fx .. %.2fx "
+                "(median %.2fx)\n",
+                precision(*models[1]), precision(*models[0]), precision(*models[0]),
+                precision(*models[1]), best[0] / best[1], ratios.front(), ratios.back(),
+                ratios[ratios.size() / 2]);
+    std::printf("latent spikes of %s that differ in %s, same sampler choices: %zu of %zu (%.2f%%)\n",
+                precision(*models[0]), precision(*models[1]), changed, spikes,
+                spikes ? 100.0 * double(changed) / double(spikes) : 0.0);
+    return 0;
+}
+
 int crossover(std::shared_ptr<const Model> model, size_t repeat) {
     const kernels::KernelTable& K = kernels::select_kernels();
     std::printf("fsvae bench --crossover: %s, kernels %s, us per step (best of %zu)\n",
@@ -319,6 +383,10 @@ int crossover(std::shared_ptr<const Model> model, size_t repeat) {
         std::vector<float> scale(dst.size()), patch(max_patch_floats(s) + 1);
         const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
         std::printf("%-22s", s.name.c_str());
+        if (L.int8()) {  // no float dense path to cross: int8 layers sum events in integers
+            std::printf("   int8 (events only)\n");
+            continue;
+        }
         double cross = -1;
         for (double r : rates) {
             std::vector<uint32_t> events;

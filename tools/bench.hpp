@@ -18,4 +18,10 @@ int run(std::shared_ptr<const Model> model, size_t count, int threads, size_t re
 // input rates 0.05 .. 1 (random inputs), and the rate above which dense wins.
 int crossover(std::shared_ptr<const Model> model, size_t repeat);
 
+// Generation at batch 1 on one thread for two models (e.g. int8 and fp32) in
+// one run, repeats interleaved; prints both rows, the file sizes and the
+// speed-up of b over a (time a / time b: best, and its range over the repeats).
+int compare(std::shared_ptr<const Model> a, std::shared_ptr<const Model> b, size_t count,
+            size_t repeat);
+
 }  // namespace fsvae::bench

@@ -341,10 +341,17 @@ int cmd_info(const std::string& model_path) {
     std::printf("layers\n");
     for (const fsvae::Layer& L : model->layers()) {
         const auto& s = L.spec;
-        std::printf("  %-22s %-14s %4ux%ux%u -> %4ux%ux%u %10zu params%s\n", s.name.c_str(),
-                    fsvae::layer_kind_name(s.kind), s.in.c, s.in.h, s.in.w, s.out.c, s.out.h,
-                    s.out.w, s.weight_size() + s.bias_size(), s.spiking ? "" : "  (no LIF)");
+        std::printf("  %-22s %-14s %4ux%ux%u -> %4ux%ux%u %10zu params %-4s %9zu bytes%s\n",
+                    s.name.c_str(), fsvae::layer_kind_name(s.kind), s.in.c, s.in.h, s.in.w,
+                    s.out.c, s.out.h, s.out.w, s.weight_size() + s.bias_size(),
+                    L.int8() ? "int8" : "fp32", L.byte_size(), s.spiking ? "" : "  (no LIF)");
     }
+    size_t int8_layers = 0;
+    for (const fsvae::Layer& L : model->layers()) int8_layers += L.int8();
+    std::printf("precision    %s (%zu of %zu layers int8, one scale per output channel; the rest fp32)\n",
+                int8_layers == 0 ? "fp32" : "int8",
+                int8_layers, model->layers().size());
+    std::printf("schema       version %u\n", I.schema_version);
     std::printf("parameters   %zu (tdBN folded into the weights)\n", model->parameter_count());
     std::printf("file size    %zu bytes\n", model->byte_size());
     std::printf("kernels      %s (SIMD instruction set in use)\n", K.isa);
@@ -423,6 +430,10 @@ int run(int argc, char** argv) {
     bool crossover = false;
     bench->add_flag("--crossover", crossover,
                     "per layer: event-driven vs dense step time across input rates");
+    std::string compare_path;
+    bench->add_option("--compare", compare_path,
+                      "also time this model (e.g. the fp32 one beside an int8 --model) at batch 1 "
+                      "on one thread, in the same run, and print the ratio");
     bench->add_option("--repeat", repeat, "timed repeats; the best is reported")
         ->check(CLI::Range(size_t(1), size_t(1000)));
 
@@ -463,6 +474,8 @@ int run(int argc, char** argv) {
     if (*info) return cmd_info(model_path);
     if (*bench)
         return crossover ? fsvae::bench::crossover(load(model_path), repeat)
+               : !compare_path.empty()
+                   ? fsvae::bench::compare(load(compare_path), load(model_path), count, repeat)
                          : fsvae::bench::run(load(model_path), count, threads, repeat);
     return 0;
 }

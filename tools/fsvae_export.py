@@ -2,12 +2,16 @@
 """Export a published FSVAE checkpoint to the fsvae-rt FlatBuffer format.
 
     /usr/bin/python3 tools/fsvae_export.py IN.pth OUT.fsvae [--dataset NAME]
+        [--precision fp32|int8] [--fp32-layers NAME,...]
 
 IN.pth is a state_dict saved by the published FSVAE, ESVAE or TAID code (or a
 dict holding one under 'state_dict' or 'net'); which one follows from its keys. The exporter checks
 every key, shape and value, folds tdBN into each layer in float64 (then rounds
 to float32) and writes the weights in the channel-last, event-major layouts
-that formats/fsvae.fbs describes. On any error it prints one line per problem
+that formats/fsvae.fbs describes. With --precision int8 every spiking layer fed
+by spikes (all but encoder.0, whose input is the image) is quantized after the
+fold, symmetrically per output channel; --fp32-layers keeps the named ones in
+float (mixed precision). On any error it prints one line per problem
 to stderr, exits with status 1 and leaves no output file behind.
 """
 
@@ -72,17 +76,37 @@ def to_file_layout(spec, W, b):
             np.ascontiguousarray(b, dtype=np.float32).reshape(-1))
 
 
-def schema_version(arch):
+def schema_version(arch, int8=False):
     """The oldest version that can hold the model: 1 for an FSVAE (its file is
     byte for byte what earlier exporters wrote, and older runtimes read it),
-    2 where the sampler or readout kind is another (formats/fsvae.fbs)."""
+    2 where the sampler or readout kind is another, 3 with int8 layers
+    (formats/fsvae.fbs)."""
+    if int8:
+        return 3
     if arch.sampler == "fsvae_autoregressive" and arch.readout == "membrane_decay":
         return 1
-    return fsvae_schema.SCHEMA_VERSION
+    return 2
 
 
-def build(sd, arch, dataset, source):
-    """Serialize the model; returns (bytes, number of stored floats)."""
+def quantizable(spec):
+    """Layers the runtime accepts int8 weights for: spiking, fed by spikes."""
+    return spec.spiking and spec.name != "encoder.0"
+
+
+def quantize(w, channels):
+    """Per-output-channel symmetric int8 of a file-layout weight (channel = index
+    mod channels): scale = max|w| / 127 (float32), q = round(w / scale) in [-127, 127].
+    Returns (q as int8, scale as float32)."""
+    cols = w.astype(np.float64).reshape(-1, channels)
+    scale = (np.abs(cols).max(axis=0) / 127.0).astype(np.float32)
+    safe = np.where(scale > 0, scale.astype(np.float64), 1.0)
+    q = np.clip(np.rint(cols / safe), -127, 127).astype(np.int8)
+    return q.reshape(-1), scale
+
+
+def build(sd, arch, dataset, source, int8_layers=()):
+    """Serialize the model; returns (bytes, number of stored floats).
+    Layers named in int8_layers are stored as int8 with per-channel scales."""
     fb = fsvae_schema.load()
     import flatbuffers
 
@@ -94,6 +118,12 @@ def build(sd, arch, dataset, source):
     layer_offsets = []
     for spec, (w, b) in zip(specs, arrays):
         name = builder.CreateString(spec.name)
+        q_off = s_off = None
+        if spec.name in int8_layers:
+            q, scale = quantize(w, b.size)
+            q_off = builder.CreateNumpyVector(q)
+            s_off = builder.CreateNumpyVector(scale)
+            w = np.zeros(0, dtype=np.float32)
         w_off = builder.CreateNumpyVector(w)
         b_off = builder.CreateNumpyVector(b)
         L.LayerStart(builder)
@@ -113,6 +143,9 @@ def build(sd, arch, dataset, source):
         L.LayerAddBnAlpha(builder, spec.bn_alpha)
         L.LayerAddWeight(builder, w_off)
         L.LayerAddBias(builder, b_off)
+        if q_off is not None:
+            L.LayerAddWeightI8(builder, q_off)
+            L.LayerAddWeightScale(builder, s_off)
         layer_offsets.append(L.LayerEnd(builder))
 
     M = fb.Model
@@ -122,8 +155,9 @@ def build(sd, arch, dataset, source):
     layers = builder.EndVector()
     dataset_off = builder.CreateString(dataset)
     source_off = builder.CreateString(source)
+    version = schema_version(arch, bool(int8_layers))
     M.ModelStart(builder)
-    M.ModelAddSchemaVersion(builder, schema_version(arch))
+    M.ModelAddSchemaVersion(builder, version)
     M.ModelAddVariant(builder, arch_mod.VARIANT_IDS[arch.variant])
     M.ModelAddDataset(builder, dataset_off)
     M.ModelAddSource(builder, source_off)
@@ -137,7 +171,7 @@ def build(sd, arch, dataset, source):
     M.ModelAddImageHeight(builder, arch.image_size)
     M.ModelAddImageWidth(builder, arch.image_size)
     M.ModelAddLayers(builder, layers)
-    if schema_version(arch) >= 2:
+    if version >= 2:
         M.ModelAddSampler(builder, arch_mod.SAMPLER_IDS[arch.sampler])
         M.ModelAddReadout(builder, arch_mod.READOUT_IDS[arch.readout])
     builder.Finish(M.ModelEnd(builder), file_identifier=fsvae_schema.FILE_IDENTIFIER)
@@ -166,6 +200,11 @@ def main(argv=None):
     ap.add_argument("output", type=Path, help="the .fsvae file to write")
     ap.add_argument("--dataset", default="unknown", help="data set the checkpoint was trained on, "
                     "e.g. fashion-mnist (stored as metadata)")
+    ap.add_argument("--precision", choices=("fp32", "int8"), default="fp32",
+                    help="int8: spiking layers fed by spikes get int8 weights, one scale per "
+                    "output channel (default: fp32)")
+    ap.add_argument("--fp32-layers", default="", metavar="NAME,...",
+                    help="with --precision int8, layers kept in fp32 (mixed precision)")
     args = ap.parse_args(argv)
     prog = Path(__file__).name
 
@@ -178,13 +217,26 @@ def main(argv=None):
         for line in e.args:
             print(f"{prog}: error: {line}", file=sys.stderr)
         return 1
-    data, n_floats = build(sd, arch, args.dataset, f"{args.checkpoint.name} via {prog}")
+    keep = [n for n in args.fp32_layers.split(",") if n]
+    if keep and args.precision != "int8":
+        print(f"{prog}: error: --fp32-layers needs --precision int8", file=sys.stderr)
+        return 1
+    names = [s.name for s in arch.layers()]
+    for n in keep:
+        if n not in names:
+            print(f"{prog}: error: --fp32-layers: no layer {n!r} in this {arch.variant} model",
+                  file=sys.stderr)
+            return 1
+    int8_layers = ([s.name for s in arch.layers() if quantizable(s) and s.name not in keep]
+                   if args.precision == "int8" else [])
+    data, n_floats = build(sd, arch, args.dataset, f"{args.checkpoint.name} via {prog}", int8_layers)
     write_atomically(args.output, data)
     n_params = sum(v.numel() for key, v in sd.items() if key.endswith((".weight", ".bias")))
     print(f"{args.output}: {arch.variant} T={arch.T} k={arch.k} C={arch.latent_dim} "
           f"image={arch.image_channels}x{arch.image_size}x{arch.image_size} "
           f"parameters={n_params} folded_floats={n_floats} bytes={len(data)} "
-          f"sampler={arch.sampler} readout={arch.readout}")
+          f"sampler={arch.sampler} readout={arch.readout} precision={args.precision} "
+          f"int8_layers={len(int8_layers)}")
     return 0
 
 

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 SCHEMA = Path(__file__).resolve().parent.parent / "formats" / "fsvae.fbs"
 FILE_IDENTIFIER = b"FSVA"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _cached = None
 

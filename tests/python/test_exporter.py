@@ -195,6 +195,77 @@ def synthetic_state_dict(arch):
     return sd
 
 
+class Int8Export(unittest.TestCase):
+    """--precision int8: the float export's weights, quantized per output channel."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        d = Path(cls.tmp.name)
+        for prec in ("fp32", "int8"):
+            res = export(CHECKPOINT, d / f"{prec}.fsvae", "--precision", prec)
+            if res.returncode != 0:
+                raise AssertionError(f"export failed: {res.stderr}")
+        res = export(CHECKPOINT, d / "mixed.fsvae", "--precision", "int8", "--fp32-layers", "prior.layers.2")
+        if res.returncode != 0:
+            raise AssertionError(f"export failed: {res.stderr}")
+        fb = fsvae_schema.load()
+        cls.models, cls.versions = {}, {}
+        for name in ("fp32", "int8", "mixed"):
+            buf = (d / f"{name}.fsvae").read_bytes()
+            m = fb.Model.Model.GetRootAs(buf, 0)
+            cls.versions[name] = m.SchemaVersion()
+            cls.models[name] = {m.Layers(i).Name().decode(): m.Layers(i) for i in range(m.LayersLength())}
+        cls.size = {n: (d / f"{n}.fsvae").stat().st_size for n in ("fp32", "int8", "mixed")}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_schema_version(self):
+        self.assertEqual(self.versions, {"fp32": 1, "int8": 3, "mixed": 3})
+
+    def test_which_layers_are_int8(self):
+        for name, L in self.models["int8"].items():
+            with self.subTest(layer=name):
+                int8 = name not in ("encoder.0", "final_layer.1")
+                self.assertEqual(not L.WeightI8IsNone(), int8)
+                self.assertEqual(L.WeightLength() == 0, int8)
+        self.assertTrue(self.models["mixed"]["prior.layers.2"].WeightI8IsNone())
+        self.assertFalse(self.models["mixed"]["prior.layers.1"].WeightI8IsNone())
+        self.assertLess(self.size["int8"], 4.5e6)
+        self.assertLess(self.size["int8"], self.size["mixed"])
+        self.assertLess(self.size["mixed"], self.size["fp32"])
+
+    def test_per_channel_quantization(self):
+        # Linear: channel = column (output neuron); convolutions: cout, the last axis.
+        for name in ("prior.layers.2", "decoder_input", "encoder.1", "decoder.0", "final_layer.0"):
+            f, q = self.models["fp32"][name], self.models["int8"][name]
+            w = f.WeightAsNumpy().astype(np.float64).reshape(-1, f.BiasLength())
+            qs = q.WeightI8AsNumpy().astype(np.int64).reshape(w.shape)
+            scale = q.WeightScaleAsNumpy().astype(np.float64)
+            with self.subTest(layer=name):
+                np.testing.assert_array_equal(q.BiasAsNumpy(), f.BiasAsNumpy())  # bias stays float
+                self.assertEqual(scale.size, f.BiasLength())
+                self.assertLessEqual(np.abs(qs).max(), 127)
+                np.testing.assert_array_equal(np.abs(qs).max(axis=0)[scale > 0], 127)
+                # Each weight is within half a step of its channel's grid
+                # (float32 rounding of the folded weight aside).
+                err = np.abs(w - scale[None, :] * qs)
+                self.assertTrue(np.all(err <= 0.5 * scale[None, :] * (1 + 1e-5) + 1e-12))
+
+    def test_fp32_layers_needs_int8_and_a_real_layer(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d) / "m.fsvae"
+            res = export(CHECKPOINT, out, "--fp32-layers", "prior.layers.2")
+            self.assertNotEqual(res.returncode, 0)
+            self.assertIn("--fp32-layers needs --precision int8", res.stderr)
+            res = export(CHECKPOINT, out, "--precision", "int8", "--fp32-layers", "prior.layers.9")
+            self.assertNotEqual(res.returncode, 0)
+            self.assertIn("no layer 'prior.layers.9'", res.stderr)
+            self.assertFalse(out.exists())
+
+
 class LargeVariant(unittest.TestCase):
     def test_fsvae_large_is_detected_and_exported(self):
         arch = Arch("FSVAELarge", image_channels=3, latent_dim=16, k=4, T=4)
