@@ -130,68 +130,61 @@ bool events_ok(const LayerSpec& s, const uint32_t* events, size_t n) {
 }
 #endif
 
-// The int8 events of `part`: exact integer sums into target, laid out as
-// for floats (add_events). A transposed convolution sums each active pixel's
-// events into an int32 patch (the scratch's patch floats, reused as int32:
-// same size) and adds the patch once; a strided convolution scatters each
-// event's int8 rows. Integer sums do not depend on this order.
-uint64_t add_events_i8(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
-                       size_t n, int32_t* target, PairScratch sc, OutputPart part) {
-    assert(events_ok(L.spec, events, n));
-    const LayerSpec& s = L.spec;
-    const size_t lo = part.lo, len = part.size(s);
-    if (s.kind == LayerKind::Linear) {
-        K.accumulate_rows_i8(target + lo, L.weight_i8 + lo, events, n, len, s.row_len());
-        return uint64_t(n) * len;
+// The weights a layer's events add, float or int8, and the kernels for
+// them. Floats accumulate into floats; int8 rows into exact int32 sums,
+// which do not depend on the order of additions (a transposed convolution's
+// int32 patches reuse the scratch's patch floats: same size).
+struct FloatRows {
+    using Acc = float;
+    const float* w;
+    const kernels::KernelTable& K;
+    void add(float* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
+        K.accumulate_rows(out, w + col, idx, n, len, stride);
     }
-    const size_t row_floats = size_t(s.out.w) * s.out.c;
-    const int y0 = int(lo / row_floats), y1 = int((lo + len) / row_floats);
-    const Divider cin(s.in.c), win(s.in.w);
-    const uint32_t taps = s.kernel * s.kernel * s.out.c;
-    size_t np = 0;
-    uint64_t ops = 0;
-    if (s.kind == LayerKind::ConvTranspose) {
-        static_assert(sizeof(float) == sizeof(int32_t));
-        int32_t* patches = reinterpret_cast<int32_t*>(sc.patch);
-        uint32_t pixels = 0;
-        for (size_t e = 0; e < n;) {
-            const uint32_t p = cin.div(events[e]);
-            size_t m = 0;
-            for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
-            e += m;
-            const uint32_t iy = win.div(p), ix = win.mod(p);
-            const size_t before = np;
-            np = add_spans(s, iy, ix, pixels * taps, sc, np, y0, y1);
-            const int first_row = std::clamp(int(s.stride * iy) - int(s.padding), 0, int(s.out.h) - 1);
-            const bool owner = first_row >= y0 && first_row < y1;
-            if (np == before && !owner) continue;
-            int32_t* patch = patches + size_t(pixels) * taps;
-            std::fill(patch, patch + taps, 0);
-            K.accumulate_rows_i8(patch, L.weight_i8, sc.chan, m, taps, taps);
-            if (owner) ops += uint64_t(m) * taps;
-            ++pixels;
-        }
-        K.scatter_rows_i32(target, patches, sc.dst, sc.src, sc.len, np);
-    } else {
-        for (size_t e = 0; e < n; ++e) {
-            const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
-            np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
-        }
-        K.scatter_rows_i8(target, L.weight_i8, sc.dst, sc.src, sc.len, np);
+    float* patches(PairScratch sc) const { return sc.patch; }
+    void patch(float* out, const uint32_t* chan, size_t m, size_t taps) const {
+        K.sum_rows(out, w, chan, m, taps, taps);
     }
-    for (size_t i = 0; i < np; ++i) ops += sc.len[i];
-    return ops;
-}
+    void scatter_patches(float* out, const float* patches, PairScratch sc, size_t np) const {
+        K.scatter_rows(out, patches, sc.dst, sc.src, sc.len, np);
+    }
+    void scatter_rows(float* out, PairScratch sc, size_t np) const {
+        K.scatter_rows(out, w, sc.dst, sc.src, sc.len, np);
+    }
+};
 
-// propagate_events without the check (lif_step's).
-uint64_t add_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
-                    size_t n, float* target, PairScratch sc, OutputPart part) {
+struct Int8Rows {
+    using Acc = int32_t;
+    const int8_t* w;
+    const kernels::KernelTable& K;
+    void add(int32_t* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
+        K.accumulate_rows_i8(out, w + col, idx, n, len, stride);
+    }
+    int32_t* patches(PairScratch sc) const {
+        static_assert(sizeof(float) == sizeof(int32_t));
+        return reinterpret_cast<int32_t*>(sc.patch);
+    }
+    void patch(int32_t* out, const uint32_t* chan, size_t m, size_t taps) const {
+        std::fill(out, out + taps, 0);
+        K.accumulate_rows_i8(out, w, chan, m, taps, taps);
+    }
+    void scatter_patches(int32_t* out, const int32_t* patches, PairScratch sc, size_t np) const {
+        K.scatter_rows_i32(out, patches, sc.dst, sc.src, sc.len, np);
+    }
+    void scatter_rows(int32_t* out, PairScratch sc, size_t np) const {
+        K.scatter_rows_i8(out, w, sc.dst, sc.src, sc.len, np);
+    }
+};
+
+// propagate_events without the check (lif_step's), for either kind of weights.
+template <class Rows>
+uint64_t add_events(const Layer& L, const Rows& R, const uint32_t* events, size_t n,
+                    typename Rows::Acc* target, PairScratch sc, OutputPart part) {
     assert(events_ok(L.spec, events, n));
-    assert(!L.int8());
     const LayerSpec& s = L.spec;
     const size_t lo = part.lo, len = part.size(s);
     if (s.kind == LayerKind::Linear) {
-        K.accumulate_rows(target + lo, L.weight + lo, events, n, len, s.row_len());
+        R.add(target + lo, lo, events, n, len, s.row_len());
         return uint64_t(n) * len;
     }
     const size_t row_floats = size_t(s.out.w) * s.out.c;
@@ -201,6 +194,7 @@ uint64_t add_events(const Layer& L, const kernels::KernelTable& K, const uint32_
     size_t np = 0;
     uint64_t ops = 0;
     if (s.kind == LayerKind::ConvTranspose) {
+        typename Rows::Acc* patches = R.patches(sc);
         uint32_t pixels = 0;
         for (size_t e = 0; e < n;) {
             const uint32_t p = cin.div(events[e]);
@@ -214,21 +208,31 @@ uint64_t add_events(const Layer& L, const kernels::KernelTable& K, const uint32_
             const int first_row = std::clamp(int(s.stride * iy) - int(s.padding), 0, int(s.out.h) - 1);
             const bool owner = first_row >= y0 && first_row < y1;
             if (np == before && !owner) continue;  // reaches no row of this part
-            float* patch = sc.patch + size_t(pixels) * taps;
-            K.sum_rows(patch, L.weight, sc.chan, m, taps, taps);
+            R.patch(patches + size_t(pixels) * taps, sc.chan, m, taps);
             if (owner) ops += uint64_t(m) * taps;
             ++pixels;
         }
-        K.scatter_rows(target, sc.patch, sc.dst, sc.src, sc.len, np);
+        R.scatter_patches(target, patches, sc, np);
     } else {
         for (size_t e = 0; e < n; ++e) {
             const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
             np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
         }
-        K.scatter_rows(target, L.weight, sc.dst, sc.src, sc.len, np);
+        R.scatter_rows(target, sc, np);
     }
     for (size_t i = 0; i < np; ++i) ops += sc.len[i];
     return ops;
+}
+
+uint64_t add_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                    size_t n, float* target, PairScratch sc, OutputPart part) {
+    assert(!L.int8());
+    return add_events(L, FloatRows{L.weight, K}, events, n, target, sc, part);
+}
+
+uint64_t add_events_i8(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
+                       size_t n, int32_t* target, PairScratch sc, OutputPart part) {
+    return add_events(L, Int8Rows{L.weight_i8, K}, events, n, target, sc, part);
 }
 
 }  // namespace
