@@ -9,49 +9,15 @@
 #include <sstream>
 
 #include "../runtime/error.hpp"
+#include "html_text.hpp"
 #include "profile.hpp"
 
 namespace fsvae::profile {
 namespace {
 
+using namespace html;
+
 using json = nlohmann::ordered_json;
-
-std::string esc(const std::string& s) {
-    std::string o;
-    for (char ch : s) {
-        switch (ch) {
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '&': o += "&amp;"; break;
-            case '"': o += "&quot;"; break;
-            default: o += ch;
-        }
-    }
-    return o;
-}
-
-std::string fmt(const char* f, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
-
-double num(const json& v) { return v.is_number() ? v.get<double>() : 0.0; }
-
-// 3 significant digits with a k/M/G suffix, sign kept: "+1.26k", "23.5M".
-std::string si(double v, bool sign = false) {
-    const char* unit[] = {"", "k", "M", "G", "T"};
-    std::string out = v < 0 ? "-" : sign ? "+" : "";
-    v = std::abs(v);
-    int u = 0;
-    while (v >= 1000 && u < 4) {
-        v /= 1000;
-        ++u;
-    }
-    out += fmt(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v);
-    out += unit[u];
-    return out;
-}
 
 // Indices (published order) of the neurons that never fired.
 std::vector<uint64_t> dead(const json& layer) {

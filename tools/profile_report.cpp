@@ -7,31 +7,13 @@
 #include <cstdio>
 #include <sstream>
 
+#include "html_text.hpp"
 #include "profile.hpp"
 
 namespace fsvae::profile {
 namespace {
 
-std::string esc(const std::string& s) {
-    std::string o;
-    for (char ch : s) {
-        switch (ch) {
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '&': o += "&amp;"; break;
-            case '"': o += "&quot;"; break;
-            case '\'': o += "&#39;"; break;
-            default: o += ch;
-        }
-    }
-    return o;
-}
-
-std::string fmt(const char* f, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
+using namespace html;
 
 // A perceptually ordered ramp (viridis anchors), v in [0, 1].
 std::string color(double v) {
@@ -46,18 +28,6 @@ std::string color(double v) {
                   int(stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
     return b;
 }
-
-std::string si(double v) {
-    const char* unit[] = {"", "k", "M", "G", "T"};
-    int u = 0;
-    while (std::abs(v) >= 1000 && u < 4) {
-        v /= 1000;
-        ++u;
-    }
-    return fmt(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v) + unit[u];
-}
-
-double num(const nlohmann::ordered_json& v) { return v.is_number() ? v.get<double>() : 0.0; }
 
 // A small heat map of rows x cols values scaled to [0, vmax], cell x cell px.
 void heat(std::ostream& o, const std::vector<std::vector<double>>& rows, int cell, double vmax,
