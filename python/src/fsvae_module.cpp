@@ -95,6 +95,25 @@ double since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Runs body(done, n) over images [0, count) in chunks of about 0.1 s
+// (Chunker), each with the GIL released, then check(status, session) on
+// what the body returned (a C API call's status, or FSVAE_OK). Ctrl-C is
+// seen between chunks.
+template <class Body>
+void in_chunks(size_t count, fsvae_session* session, Body&& body) {
+    Chunker chunk;
+    for (size_t done = 0; done < count;) {
+        const size_t n = std::min(chunk.next, count - done);
+        const auto t0 = std::chrono::steady_clock::now();
+        fsvae_status st = FSVAE_OK;
+        without_gil([&] { st = body(done, n); });
+        check(st, session);
+        done += n;
+        chunk.update(n, since(t0));
+        check_signals();
+    }
+}
+
 class Model {
 public:
     explicit Model(const std::string& path) {
@@ -150,21 +169,10 @@ public:
         float* dst = out.mutable_data();
         SessionPtr s;
         session(s, seed, threads);
-        Chunker chunk;
-        for (size_t done = 0; done < count;) {
-            const size_t n = std::min(chunk.next, count - done);
-            const auto t0 = std::chrono::steady_clock::now();
-            fsvae_status st;
-            {
-                py::gil_scoped_release release;
-                st = fsvae_generate(s.p, first_index + done, n, dst + done * image_floats(),
-                                    n * image_floats());
-            }
-            check(st, s.p);
-            done += n;
-            chunk.update(n, since(t0));
-            check_signals();
-        }
+        in_chunks(count, s.p, [&](size_t done, size_t n) {
+            return fsvae_generate(s.p, first_index + done, n, dst + done * image_floats(),
+                                  n * image_floats());
+        });
         return out;
     }
 
@@ -176,22 +184,11 @@ public:
         float* dst = out.mutable_data();
         SessionPtr s;
         session(s, seed, threads);
-        Chunker chunk;
-        for (size_t done = 0; done < count;) {
-            const size_t n = std::min(chunk.next, count - done);
-            const auto t0 = std::chrono::steady_clock::now();
-            fsvae_status st;
-            {
-                py::gil_scoped_release release;
-                st = fsvae_reconstruct(s.p, first_index + done, n, src + done * image_floats(),
-                                       n * image_floats(), dst + done * image_floats(),
-                                       n * image_floats());
-            }
-            check(st, s.p);
-            done += n;
-            chunk.update(n, since(t0));
-            check_signals();
-        }
+        in_chunks(count, s.p, [&](size_t done, size_t n) {
+            return fsvae_reconstruct(s.p, first_index + done, n, src + done * image_floats(),
+                                     n * image_floats(), dst + done * image_floats(),
+                                     n * image_floats());
+        });
         return out;
     }
 
@@ -205,21 +202,10 @@ public:
         float* dst = out.mutable_data();
         SessionPtr s;
         session(s, 0, threads);
-        Chunker chunk;
-        for (size_t done = 0; done < count;) {
-            const size_t n = std::min(chunk.next, count - done);
-            const auto t0 = std::chrono::steady_clock::now();
-            fsvae_status st;
-            {
-                py::gil_scoped_release release;
-                st = fsvae_decode(s.p, n, src + done * zn, n * zn, dst + done * image_floats(),
-                                  n * image_floats());
-            }
-            check(st, s.p);
-            done += n;
-            chunk.update(n, since(t0));
-            check_signals();
-        }
+        in_chunks(count, s.p, [&](size_t done, size_t n) {
+            return fsvae_decode(s.p, n, src + done * zn, n * zn, dst + done * image_floats(),
+                                n * image_floats());
+        });
         return out;
     }
 
@@ -235,29 +221,22 @@ public:
         const float* src = images ? images->data() : nullptr;
         float* dst = out.mutable_data();
         uint8_t* zdst = z.mutable_data();
-        Chunker chunk;
-        for (size_t done = 0; done < count;) {
-            const size_t n = std::min(chunk.next, count - done);
-            const auto t0 = std::chrono::steady_clock::now();
-            without_gil([&] {
-                fsvae::BatchOptions o;
-                o.seed = seed;
-                o.first_index = first_index + done;
-                o.count = n;
-                o.threads = threads;
-                std::vector<fsvae::ImageTrace> traces;
-                if (src)
-                    fsvae::reconstruct_batch(engine(), o, src + done * image_floats(),
-                                             dst + done * image_floats(), &traces);
-                else
-                    fsvae::generate_batch(engine(), o, dst + done * image_floats(), &traces);
-                for (size_t i = 0; i < n; ++i)
-                    std::memcpy(zdst + (done + i) * zn, traces[i].z.data(), zn);
-            });
-            done += n;
-            chunk.update(n, since(t0));
-            check_signals();
-        }
+        in_chunks(count, nullptr, [&](size_t done, size_t n) {
+            fsvae::BatchOptions o;
+            o.seed = seed;
+            o.first_index = first_index + done;
+            o.count = n;
+            o.threads = threads;
+            std::vector<fsvae::ImageTrace> traces;
+            if (src)
+                fsvae::reconstruct_batch(engine(), o, src + done * image_floats(),
+                                         dst + done * image_floats(), &traces);
+            else
+                fsvae::generate_batch(engine(), o, dst + done * image_floats(), &traces);
+            for (size_t i = 0; i < n; ++i)
+                std::memcpy(zdst + (done + i) * zn, traces[i].z.data(), zn);
+            return FSVAE_OK;
+        });
         return py::make_tuple(out, z);
     }
 
@@ -269,31 +248,24 @@ public:
         total.resize(engine().model());
         std::vector<float> out;
         const float* src = images ? images->data() : nullptr;
-        Chunker chunk;
-        for (size_t done = 0; done < count;) {
-            const size_t n = std::min(chunk.next, count - done);
-            const auto t0 = std::chrono::steady_clock::now();
-            without_gil([&] {
-                fsvae::BatchOptions o;
-                o.seed = seed;
-                o.first_index = first_index + done;
-                o.count = n;
-                o.threads = threads;
-                o.timing = true;
-                o.image_figures = true;  // the spread over images, as `fsvae profile`
-                out.resize(n * image_floats());
-                fsvae::Counters c;
-                if (src)
-                    fsvae::reconstruct_batch(engine(), o, src + done * image_floats(), out.data(),
-                                             nullptr, &c);
-                else
-                    fsvae::generate_batch(engine(), o, out.data(), nullptr, &c);
-                total.merge(c);
-            });
-            done += n;
-            chunk.update(n, since(t0));
-            check_signals();
-        }
+        in_chunks(count, nullptr, [&](size_t done, size_t n) {
+            fsvae::BatchOptions o;
+            o.seed = seed;
+            o.first_index = first_index + done;
+            o.count = n;
+            o.threads = threads;
+            o.timing = true;
+            o.image_figures = true;  // the spread over images, as `fsvae profile`
+            out.resize(n * image_floats());
+            fsvae::Counters c;
+            if (src)
+                fsvae::reconstruct_batch(engine(), o, src + done * image_floats(), out.data(),
+                                         nullptr, &c);
+            else
+                fsvae::generate_batch(engine(), o, out.data(), nullptr, &c);
+            total.merge(c);
+            return FSVAE_OK;
+        });
         return counters_to_dict(total);
     }
 
