@@ -54,28 +54,16 @@ std::string write_error(const std::string& path) {
 // (RLIMIT_FSIZE), with SIGXFSZ ignored so the write fails with EFBIG as on
 // a full disk instead of killing the process. Returns the child's message.
 std::string write_error_with_file_size_limit(const std::string& path, rlim_t limit) {
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        std::signal(SIGXFSZ, SIG_IGN);
-        const rlimit r{limit, limit};
-        std::string msg = setrlimit(RLIMIT_FSIZE, &r) == 0 ? write_error(path) : "setrlimit failed";
-        if (msg.empty()) msg = "(no error)";
-        const ssize_t n = write(fds[1], msg.data(), msg.size());
-        _exit(n == ssize_t(msg.size()) ? 0 : 1);
-    }
-    close(fds[1]);
-    std::string msg;
-    char buf[512];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) msg.append(buf, size_t(n));
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status));
+    bool ok = false;
+    const std::string msg = run_in_child(
+        [&]() -> std::string {
+            std::signal(SIGXFSZ, SIG_IGN);
+            const rlimit r{limit, limit};
+            const std::string e = setrlimit(RLIMIT_FSIZE, &r) == 0 ? write_error(path) : "setrlimit failed";
+            return e.empty() ? "(no error)" : e;
+        },
+        &ok);
+    CHECK(ok);
     return msg;
 }
 

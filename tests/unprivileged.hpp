@@ -1,4 +1,5 @@
-// unprivileged.hpp: running a check as a user that file permissions apply to.
+// unprivileged.hpp: running a check in a child process, and as a user that
+// file permissions apply to.
 // Root reads and writes anything, so a test of EACCES run as root (as CI
 // runs) would pass without testing anything. As root the check runs in a
 // child process that has dropped to nobody (65534); as another user it runs
@@ -9,6 +10,11 @@
 #include <string>
 
 namespace fsvae::test {
+
+// Runs `body` in a forked child process and returns the text it returned
+// (an exception's message, if it threw); *ok is false if the child did not
+// exit cleanly. The child never returns into the test.
+std::string run_in_child(const std::function<std::string()>& body, bool* ok);
 
 struct UnprivilegedRun {
     bool ran = false;    // false: no such user could be had; `why` says why
