@@ -18,6 +18,24 @@
 
 namespace fsvae::kernels::simd {
 
+// For every mask of 8 (4) lanes, the numbers of its set lanes in increasing
+// order, then zeros: fire's branch-free listing of the lanes that spiked.
+struct SetLanes {
+    alignas(64) uint64_t of8[256] = {};    // byte k: the k-th set lane
+    alignas(64) int32_t of4[16][4] = {};   // entry k: the k-th set lane
+    constexpr SetLanes() {
+        for (unsigned m = 0; m < 256; ++m)
+            for (unsigned l = 0, k = 0; l < 8; ++l)
+                if (m >> l & 1) of8[m] |= uint64_t(l) << (8 * k++);
+        for (unsigned m = 0; m < 16; ++m)
+            for (unsigned l = 0, k = 0; l < 4; ++l)
+                if (m >> l & 1) of4[m][k++] = int32_t(l);
+    }
+};
+inline constexpr SetLanes kSetLanesTable{};
+inline constexpr const uint64_t* kSetLanes8 = kSetLanesTable.of8;
+inline constexpr const int32_t (*kSetLanes4)[4] = kSetLanesTable.of4;
+
 template <class Arch>
 struct Kernels {
     using B = xsimd::batch<float, Arch>;
@@ -173,12 +191,12 @@ struct Kernels {
         size_t i = 0, c = 0;  // c = i mod C
         for (; i + W <= n; i += W) {
             const B v = B::load_unaligned(u + i);
+            // Branch-free: at the rates these layers fire, whether a vector
+            // holds a spike is a coin toss, and a mispredicted branch costs
+            // more than listing an empty vector.
             const auto above = v > th;
-            B r = v;
-            if (xsimd::any(above)) {
-                count = append_indices(above, uint32_t(i), v, vth, fired, count);
-                r = xsimd::select(above, zero, v);
-            }
+            count = append_indices(above, uint32_t(i), v, vth, fired, count);
+            const B r = xsimd::select(above, zero, v);
             B bias;
             if (c + W <= C) {
                 bias = B::load_unaligned(next.bias + c);
@@ -230,17 +248,25 @@ struct Kernels {
             return count + size_t(__builtin_popcount(m));
         }
 #endif
-#if defined(__SSE2__)
-        if constexpr (std::is_same_v<Arch, xsimd::sse2> || std::is_same_v<Arch, xsimd::avx2>) {
-            unsigned m;
-            if constexpr (std::is_same_v<Arch, xsimd::sse2>)
-                m = unsigned(_mm_movemask_ps(above));
 #if defined(__AVX2__)
-            else
-                m = unsigned(_mm256_movemask_ps(above));
+        if constexpr (std::is_same_v<Arch, xsimd::avx2>) {
+            // The lanes set in the mask, from a table of their numbers (one
+            // byte each), widened and offset by base: one store, no branch.
+            const unsigned m = unsigned(_mm256_movemask_ps(above));
+            const __m256i lanes = _mm256_cvtepu8_epi32(
+                _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&kSetLanes8[m])));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(fired + count),
+                                _mm256_add_epi32(_mm256_set1_epi32(int(base)), lanes));
+            return count + size_t(__builtin_popcount(m));
+        }
 #endif
-            for (; m; m &= m - 1) fired[count++] = base + uint32_t(__builtin_ctz(m));
-            return count;
+#if defined(__SSE2__)
+        if constexpr (std::is_same_v<Arch, xsimd::sse2>) {
+            const unsigned m = unsigned(_mm_movemask_ps(above));
+            const __m128i lanes = _mm_load_si128(reinterpret_cast<const __m128i*>(kSetLanes4[m]));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(fired + count),
+                             _mm_add_epi32(_mm_set1_epi32(int(base)), lanes));
+            return count + size_t(__builtin_popcount(m));
         }
 #endif
         (void)above;
