@@ -87,6 +87,12 @@ constexpr size_t kInt16Events = 258;
 using AccumulateRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* active,
                                     size_t n_active, size_t row_len, size_t row_stride);
 
+// out[j] = sum over a of rows[active[a] * row_stride + j] for j < row_len,
+// without reading out (sum_rows, in integers: a transposed convolution's
+// per-pixel patch).
+using SumRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* active,
+                             size_t n_active, size_t row_len, size_t row_stride);
+
 // For i in 0..n-1: out[dst[i] .. dst[i] + len[i]) += rows[src[i] .. src[i] + len[i])
 // (scatter_rows, in integers).
 using ScatterRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* dst,
@@ -116,6 +122,7 @@ struct KernelTable {
     FireFn fire;
     BroadcastFn broadcast;
     AccumulateRowsI8Fn accumulate_rows_i8;
+    SumRowsI8Fn sum_rows_i8;
     ScatterRowsI8Fn scatter_rows_i8;
     ScatterRowsI32Fn scatter_rows_i32;
     AddScaledSumsFn add_scaled_sums;

@@ -2,6 +2,8 @@
 // The SIMD variants must agree with these bit for bit (see tests/test_kernels.cpp).
 #include "kernels.hpp"
 
+#include <algorithm>
+
 namespace fsvae::kernels {
 namespace {
 
@@ -95,6 +97,12 @@ void accumulate_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active
     }
 }
 
+void sum_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active, size_t n_active,
+                 size_t row_len, size_t row_stride) {
+    std::fill(out, out + row_len, 0);
+    accumulate_rows_i8(out, rows, active, n_active, row_len, row_stride);
+}
+
 void scatter_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* dst, const uint32_t* src,
                      const uint32_t* len, size_t n) {
     for (size_t i = 0; i < n; ++i) {
@@ -130,7 +138,7 @@ void add_scaled_sums(float* u, int32_t* sum, const float* scale, size_t pixels, 
 const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast,  accumulate_rows_i8, scatter_rows_i8,
+                                   broadcast,  accumulate_rows_i8, sum_rows_i8, scatter_rows_i8,
                                    scatter_rows_i32, add_scaled_sums};
     return table;
 }

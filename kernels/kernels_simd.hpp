@@ -290,36 +290,92 @@ struct Kernels {
 
     // int8 rows: per block of N columns the events' rows are summed in N
     // int16 lanes, kInt16Events events at a time (no lane can overflow),
-    // then widened into out. The lanes are a fixed-size array over which
-    // the compiler vectorizes with this file's flags (sign extension and
-    // 16-bit adds). Integer sums are exact, so the blocking changes no
-    // value. VNNI's dot products do not apply: a spike's row is added, not
-    // multiplied.
-    template <size_t N>
+    // then widened into out. The lanes are generic vectors of 16 (GCC's
+    // vector extension), held in registers across the events; the widening
+    // loads are the ISA's sign extensions where it has them. Integer sums
+    // are exact, so the blocking changes no value. VNNI's dot products do
+    // not apply: a spike's row is added, not multiplied.
+    typedef int8_t I8x16 __attribute__((vector_size(16), aligned(1)));
+    typedef int16_t I16x16 __attribute__((vector_size(32)));
+    typedef int32_t I32x16 __attribute__((vector_size(64), aligned(4)));
+
+    static I16x16 widen_i8(const int8_t* p) {
+#if defined(__AVX2__)
+        return I16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+#else
+        return __builtin_convertvector(*reinterpret_cast<const I8x16*>(p), I16x16);
+#endif
+    }
+
+    // out = (Zero ? 0 : out) + acc, widened to int32.
+    template <bool Zero>
+    static void add_widened(int32_t* out, I16x16 acc) {
+#if defined(__AVX2__)
+        const __m256i a = __m256i(acc);
+        __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a));
+        __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1));
+        __m256i* o = reinterpret_cast<__m256i*>(out);
+        if (!Zero) {
+            lo = _mm256_add_epi32(lo, _mm256_loadu_si256(o));
+            hi = _mm256_add_epi32(hi, _mm256_loadu_si256(o + 1));
+        }
+        _mm256_storeu_si256(o, lo);
+        _mm256_storeu_si256(o + 1, hi);
+#else
+        I32x16* o = reinterpret_cast<I32x16*>(out);
+        if (Zero)
+            *o = __builtin_convertvector(acc, I32x16);
+        else
+            *o += __builtin_convertvector(acc, I32x16);
+#endif
+    }
+
+    template <size_t N, bool Zero>
     static void add_block_i8(int32_t* __restrict out, const int8_t* __restrict rows,
                              const uint32_t* active, size_t n_active, size_t row_stride) {
+        static_assert(N % 16 == 0);
+        constexpr size_t V = N / 16;
+        if (Zero && n_active == 0) std::fill(out, out + N, 0);
         for (size_t a0 = 0; a0 < n_active; a0 += kInt16Events) {
             const size_t a1 = std::min(n_active, a0 + kInt16Events);
-            alignas(64) int16_t acc[N] = {};
+            I16x16 acc[V] = {};
             for (size_t a = a0; a < a1; ++a) {
                 if (a + kPrefetch < a1) __builtin_prefetch(rows + size_t(active[a + kPrefetch]) * row_stride);
                 const int8_t* r = rows + size_t(active[a]) * row_stride;
-                for (size_t b = 0; b < N; ++b) acc[b] = int16_t(acc[b] + r[b]);
+                for (size_t v = 0; v < V; ++v) acc[v] += widen_i8(r + 16 * v);
             }
-            for (size_t b = 0; b < N; ++b) out[b] += acc[b];
+            for (size_t v = 0; v < V; ++v) {
+                if (Zero && a0 == 0)
+                    add_widened<true>(out + 16 * v, acc[v]);
+                else
+                    add_widened<false>(out + 16 * v, acc[v]);
+            }
+        }
+    }
+
+    template <bool Zero>
+    static void add_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
+                            size_t n_active, size_t row_len, size_t row_stride) {
+        size_t j = 0;
+        for (; j + 64 <= row_len; j += 64)
+            add_block_i8<64, Zero>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + 16 <= row_len; j += 16)
+            add_block_i8<16, Zero>(out + j, rows + j, active, n_active, row_stride);
+        for (; j < row_len; ++j) {
+            int32_t o = Zero ? 0 : out[j];
+            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
+            out[j] = o;
         }
     }
 
     static void accumulate_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
                                    size_t n_active, size_t row_len, size_t row_stride) {
-        size_t j = 0;
-        for (; j + 64 <= row_len; j += 64) add_block_i8<64>(out + j, rows + j, active, n_active, row_stride);
-        for (; j + 16 <= row_len; j += 16) add_block_i8<16>(out + j, rows + j, active, n_active, row_stride);
-        for (; j < row_len; ++j) {
-            int32_t o = out[j];
-            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
-            out[j] = o;
-        }
+        add_rows_i8<false>(out, rows, active, n_active, row_len, row_stride);
+    }
+
+    static void sum_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
+                            size_t n_active, size_t row_len, size_t row_stride) {
+        add_rows_i8<true>(out, rows, active, n_active, row_len, row_stride);
     }
 
     static void scatter_rows_i8(int32_t* __restrict out, const int8_t* __restrict rows,
@@ -371,7 +427,7 @@ struct Kernels {
     static const KernelTable& table(const char* isa) {
         static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast,  accumulate_rows_i8, scatter_rows_i8,
+                                   broadcast,  accumulate_rows_i8, sum_rows_i8, scatter_rows_i8,
                                    scatter_rows_i32, add_scaled_sums};
         return t;
     }

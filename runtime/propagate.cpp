@@ -165,8 +165,7 @@ struct Int8Rows {
         return reinterpret_cast<int32_t*>(sc.patch);
     }
     void patch(int32_t* out, const uint32_t* chan, size_t m, size_t taps) const {
-        std::fill(out, out + taps, 0);
-        K.accumulate_rows_i8(out, w, chan, m, taps, taps);
+        K.sum_rows_i8(out, w, chan, m, taps, taps);
     }
     void scatter_patches(int32_t* out, const int32_t* patches, PairScratch sc, size_t np) const {
         K.scatter_rows_i32(out, patches, sc.dst, sc.src, sc.len, np);

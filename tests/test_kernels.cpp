@@ -434,7 +434,7 @@ std::vector<int64_t> exact_rows(const std::vector<int8_t>& rows, const std::vect
 
 }  // namespace
 
-TEST_CASE("kernels: accumulate_rows_i8 is the exact integer sum on every ISA") {
+TEST_CASE("kernels: accumulate_rows_i8 and sum_rows_i8 are the exact integer sums on every ISA") {
     std::mt19937 rng(11);
     // Lengths around the 64-column block and the vector widths; event counts
     // around the 258-event int16 block (kInt16Events), up to several blocks.
@@ -458,6 +458,12 @@ TEST_CASE("kernels: accumulate_rows_i8 is the exact integer sum on every ISA") {
                     t->accumulate_rows_i8(out.data(), rows.data(), active.data(), n_active, row_len, stride);
                     bool ok = true;
                     for (size_t j = 0; j < row_len; ++j) ok &= int64_t(out[j]) == start[j] + want[j];
+                    CHECK(ok);
+                    // sum_rows_i8: the same sums, over what out held before.
+                    out = start;
+                    t->sum_rows_i8(out.data(), rows.data(), active.data(), n_active, row_len, stride);
+                    ok = true;
+                    for (size_t j = 0; j < row_len; ++j) ok &= int64_t(out[j]) == want[j];
                     CHECK(ok);
                 }
             }
