@@ -6,10 +6,11 @@
 // s*ix - p + kx) where that pixel exists. Events arrive pixel-major (channel-
 // last indices in increasing order), so the events of one input pixel are
 // first summed into that pixel's K x K x cout patch (one contiguous row per
-// channel that fired), and the patch is then added to the output once: the
-// output, the large array, is touched once per active pixel instead of once
-// per event. Every output element thus receives, in pixel order, one sum per
-// active input pixel; the order is fixed by the events alone.
+// channel that fired), and the patch, still in L1, is then added to the
+// output: the output, the large array, is touched once per active pixel
+// instead of once per event. Every output element thus receives, in pixel
+// order, one sum per active input pixel; the order is fixed by the events
+// alone.
 // The image layer (a transposed convolution to 1 or 3 channels, no LIF) is
 // not stepped: the readout applies it once per image (readout_image).
 #include "propagate.hpp"
@@ -91,7 +92,7 @@ size_t max_pairs(const LayerSpec& s, bool dense) {
 
 size_t max_patch_floats(const LayerSpec& s) {
     if (s.kind != LayerKind::ConvTranspose) return 0;
-    return size_t(s.in.h) * s.in.w * s.kernel * s.kernel * s.out.c;
+    return size_t(s.kernel) * s.kernel * s.out.c;  // one pixel's
 }
 
 size_t split_output(const LayerSpec& s, size_t parts, OutputPart* out) {
@@ -141,12 +142,12 @@ struct FloatRows {
     void add(float* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
         K.accumulate_rows(out, w + col, idx, n, len, stride);
     }
-    float* patches(PairScratch sc) const { return sc.patch; }
+    float* patch_scratch(PairScratch sc) const { return sc.patch; }
     void patch(float* out, const uint32_t* chan, size_t m, size_t taps) const {
         K.sum_rows(out, w, chan, m, taps, taps);
     }
-    void scatter_patches(float* out, const float* patches, PairScratch sc, size_t np) const {
-        K.scatter_rows(out, patches, sc.dst, sc.src, sc.len, np);
+    void scatter_patch(float* out, const float* patch, PairScratch sc, size_t np) const {
+        K.scatter_rows(out, patch, sc.dst, sc.src, sc.len, np);
     }
     void scatter_rows(float* out, PairScratch sc, size_t np) const {
         K.scatter_rows(out, w, sc.dst, sc.src, sc.len, np);
@@ -160,15 +161,15 @@ struct Int8Rows {
     void add(int32_t* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
         K.accumulate_rows_i8(out, w + col, idx, n, len, stride);
     }
-    int32_t* patches(PairScratch sc) const {
+    int32_t* patch_scratch(PairScratch sc) const {
         static_assert(sizeof(float) == sizeof(int32_t));
         return reinterpret_cast<int32_t*>(sc.patch);
     }
     void patch(int32_t* out, const uint32_t* chan, size_t m, size_t taps) const {
         K.sum_rows_i8(out, w, chan, m, taps, taps);
     }
-    void scatter_patches(int32_t* out, const int32_t* patches, PairScratch sc, size_t np) const {
-        K.scatter_rows_i32(out, patches, sc.dst, sc.src, sc.len, np);
+    void scatter_patch(int32_t* out, const int32_t* patch, PairScratch sc, size_t np) const {
+        K.scatter_rows_i32(out, patch, sc.dst, sc.src, sc.len, np);
     }
     void scatter_rows(int32_t* out, PairScratch sc, size_t np) const {
         K.scatter_rows_i8(out, w, sc.dst, sc.src, sc.len, np);
@@ -190,35 +191,36 @@ uint64_t add_events(const Layer& L, const Rows& R, const uint32_t* events, size_
     const int y0 = int(lo / row_floats), y1 = int((lo + len) / row_floats);
     const Divider cin(s.in.c), win(s.in.w);
     const uint32_t taps = s.kernel * s.kernel * s.out.c;  // floats per channel row
-    size_t np = 0;
     uint64_t ops = 0;
     if (s.kind == LayerKind::ConvTranspose) {
-        typename Rows::Acc* patches = R.patches(sc);
-        uint32_t pixels = 0;
+        // One pixel at a time: its patch is summed and added to the output
+        // while it is in L1. Patches do not depend on the output, so every
+        // output element still receives its pixels' sums in pixel order.
+        typename Rows::Acc* patch = R.patch_scratch(sc);
         for (size_t e = 0; e < n;) {
             const uint32_t p = cin.div(events[e]);
             size_t m = 0;
             for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
             e += m;
             const uint32_t iy = win.div(p), ix = win.mod(p);
-            const size_t before = np;
-            np = add_spans(s, iy, ix, pixels * taps, sc, np, y0, y1);
+            const size_t spans = add_spans(s, iy, ix, 0, sc, 0, y0, y1);
             // The patch counts where the pixel's first output row is.
             const int first_row = std::clamp(int(s.stride * iy) - int(s.padding), 0, int(s.out.h) - 1);
             const bool owner = first_row >= y0 && first_row < y1;
-            if (np == before && !owner) continue;  // reaches no row of this part
-            R.patch(patches + size_t(pixels) * taps, sc.chan, m, taps);
+            if (spans == 0 && !owner) continue;  // reaches no row of this part
+            R.patch(patch, sc.chan, m, taps);
             if (owner) ops += uint64_t(m) * taps;
-            ++pixels;
+            R.scatter_patch(target, patch, sc, spans);
+            for (size_t i = 0; i < spans; ++i) ops += sc.len[i];
         }
-        R.scatter_patches(target, patches, sc, np);
-    } else {
-        for (size_t e = 0; e < n; ++e) {
-            const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
-            np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
-        }
-        R.scatter_rows(target, sc, np);
+        return ops;
     }
+    size_t np = 0;  // a strided convolution: one span per event and tap
+    for (size_t e = 0; e < n; ++e) {
+        const uint32_t ci = cin.mod(events[e]), p = cin.div(events[e]);
+        np = add_spans(s, win.div(p), win.mod(p), ci * taps, sc, np, y0, y1);
+    }
+    R.scatter_rows(target, sc, np);
     for (size_t i = 0; i < np; ++i) ops += sc.len[i];
     return ops;
 }

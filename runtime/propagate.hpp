@@ -28,15 +28,16 @@ struct PairScratch {
 // Upper bound on the (destination, row) spans one step of this layer can
 // need, event-driven or (dense) through propagate_values.
 size_t max_pairs(const LayerSpec& s, bool dense);
-// Floats of per-pixel patches one step of a transposed convolution can need.
+// Floats of the patch a transposed convolution sums one input pixel into.
 size_t max_patch_floats(const LayerSpec& s);
 
 // Event lists: indices into the layer's input (channel-last layout), strictly
-// increasing, as fire lists them. The scratch holds one patch per input pixel
-// and one set of spans per input element (max_pairs, max_patch_floats), and a
-// transposed convolution sums the consecutive events of one pixel into its
-// patch: an index out of order or repeated would start that pixel's patch
-// again, past the scratch, and one past the input would read past the
+// increasing, as fire lists them. The scratch holds one set of spans per
+// input element and one pixel's patch (max_pairs, max_patch_floats), and a
+// transposed convolution lists the channels of one pixel's consecutive
+// events: an index repeated would list more channels than the pixel has,
+// past the scratch, one out of order would break the order of additions
+// the output's bytes depend on, and one past the input would read past the
 // weights. Throws fsvae::Error naming the layer and the first event that
 // breaks the rule. propagate_events and propagate_dense check their events
 // with it; lif_step, the step loop's own entry, takes the lists fire and the

@@ -194,10 +194,9 @@ TEST_CASE("bad image: a workspace refuses to reconstruct values outside [-1, 1]"
 }
 
 TEST_CASE("bad events: propagate_events refuses events that are not strictly increasing") {
-    // The spans and patches of one step are sized for each input pixel once
-    // (max_pairs, max_patch_floats): an event list out of order, or with an
-    // index twice, would start a pixel's patch again past the scratch.
-    // Accepted before.
+    // The scratch lists one pixel's channels (in.c entries): an index twice
+    // would list more; an event list out of order would change the order of
+    // additions. Accepted before.
     auto model = bundled_model();
     const kernels::KernelTable& K = kernels::scalar_kernels();
     const Layer& L = model->layer(model->topology().decoder[0]);  // a transposed convolution
