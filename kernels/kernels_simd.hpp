@@ -43,10 +43,13 @@ struct Kernels {
 
     // Register-blocked over the output: a block of out stays in registers
     // while every event's row adds into it, so out is read and written once.
-    // Rows are scattered in memory (one per event), so the rows of the event
-    // kPrefetch ahead are requested while this one is added.
+    // Rows are scattered in memory (one per event), so every cache line of
+    // the block of the event kPrefetch ahead is requested while this one is
+    // added (8 ahead measured 5% faster than 4 on the bundled model; the
+    // int8 rows' blocks, one line each, kPrefetchI8).
     static constexpr size_t kRowBlock = 8;
-    static constexpr size_t kPrefetch = 4;
+    static constexpr size_t kPrefetch = 8;
+    static constexpr size_t kPrefetchI8 = 4;
     static void accumulate_rows(float* out, const float* rows, const uint32_t* active,
                                 size_t n_active, size_t row_len, size_t row_stride) {
         add_rows<false>(out, rows, active, n_active, row_len, row_stride);
@@ -68,10 +71,9 @@ struct Kernels {
             for (size_t b = 0; b < kRowBlock; ++b)
                 o[b] = Zero ? B(0.0f) : B::load_unaligned(out + j + b * W);
             for (size_t a = 0; a < n_active; ++a) {
-                if (a + kPrefetch < n_active) {
+                if (a + kPrefetch < n_active) {  // every cache line of the block
                     const float* p = rows + size_t(active[a + kPrefetch]) * row_stride + j;
-                    __builtin_prefetch(p);
-                    __builtin_prefetch(p + BLOCK / 2);
+                    for (size_t line = 0; line < BLOCK; line += 16) __builtin_prefetch(p + line);
                 }
                 const float* r = rows + size_t(active[a]) * row_stride + j;
                 for (size_t b = 0; b < kRowBlock; ++b) o[b] += B::load_unaligned(r + b * W);
@@ -340,7 +342,7 @@ struct Kernels {
             const size_t a1 = std::min(n_active, a0 + kInt16Events);
             I16x16 acc[V] = {};
             for (size_t a = a0; a < a1; ++a) {
-                if (a + kPrefetch < a1) __builtin_prefetch(rows + size_t(active[a + kPrefetch]) * row_stride);
+                if (a + kPrefetchI8 < a1) __builtin_prefetch(rows + size_t(active[a + kPrefetchI8]) * row_stride);
                 const int8_t* r = rows + size_t(active[a]) * row_stride;
                 for (size_t v = 0; v < V; ++v) acc[v] += widen_i8(r + 16 * v);
             }
