@@ -58,26 +58,7 @@ for kind in shared static; do
   (cd "$TMP" && "$TMP/samples-$kind/c/generate_png" "$TMP/$kind.png" "" 2>/dev/null) && {
     echo "generate_png accepted an empty model path"; exit 1; }
   "$TMP/samples-$kind/c/generate_png" "$TMP/$kind.png"
-  /usr/bin/python3 - "$TMP/$kind.png" <<'PY'
-import struct, sys, zlib
-data = open(sys.argv[1], "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-pos, chunks = 8, {}
-while pos < len(data):
-    n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    crc = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0]
-    assert zlib.crc32(kind + body) == crc, f"bad CRC in {kind}"
-    chunks[kind] = chunks.get(kind, b"") + body
-    pos += 12 + n
-w, h, depth, color = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-raw = zlib.decompress(chunks[b"IDAT"])
-ch = 3 if color == 2 else 1
-assert len(raw) == h * (w * ch + 1), "wrong pixel data size"
-pixels = bytes(b for y in range(h) for b in raw[y * (w * ch + 1) + 1:(y + 1) * (w * ch + 1)])
-assert len(set(pixels)) > 8, "blank image"
-print(f"  {sys.argv[1].rsplit('/', 1)[-1]}: {w}x{h}, {len(data)} bytes, {len(set(pixels))} distinct values")
-PY
+  /usr/bin/python3 scripts/check_png.py "$TMP/$kind.png"
 
   "$TMP/samples-$kind/cpp/stream_steps" "$TMP/steps-$kind" | tail -3
   n=$(ls "$TMP/steps-$kind"/step_*.pgm | wc -l)
