@@ -301,17 +301,19 @@ struct Kernels {
     typedef int16_t I16x16 __attribute__((vector_size(32)));
     typedef int32_t I32x16 __attribute__((vector_size(64), aligned(4)));
 
-    static I16x16 widen_i8(const int8_t* p) {
+    // acc += the 16 int8 values at p, sign-extended (by reference: a
+    // 32-byte vector is not returned in registers on every ISA).
+    static void add_i8(I16x16& acc, const int8_t* p) {
 #if defined(__AVX2__)
-        return I16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+        acc += I16x16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
 #else
-        return __builtin_convertvector(*reinterpret_cast<const I8x16*>(p), I16x16);
+        acc += __builtin_convertvector(*reinterpret_cast<const I8x16*>(p), I16x16);
 #endif
     }
 
     // out = (Zero ? 0 : out) + acc, widened to int32.
     template <bool Zero>
-    static void add_widened(int32_t* out, I16x16 acc) {
+    static void add_widened(int32_t* out, const I16x16& acc) {
 #if defined(__AVX2__)
         const __m256i a = __m256i(acc);
         __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a));
@@ -344,7 +346,7 @@ struct Kernels {
             for (size_t a = a0; a < a1; ++a) {
                 if (a + kPrefetchI8 < a1) __builtin_prefetch(rows + size_t(active[a + kPrefetchI8]) * row_stride);
                 const int8_t* r = rows + size_t(active[a]) * row_stride;
-                for (size_t v = 0; v < V; ++v) acc[v] += widen_i8(r + 16 * v);
+                for (size_t v = 0; v < V; ++v) add_i8(acc[v], r + 16 * v);
             }
             for (size_t v = 0; v < V; ++v) {
                 if (Zero && a0 == 0)
