@@ -60,37 +60,43 @@ struct Kernels {
         add_rows<true>(out, rows, active, n_active, row_len, row_stride);
     }
 
-    // Zero: start from +0 in registers instead of out (sum_rows).
+    // Zero: start from +0 in registers instead of out (sum_rows). Blocks of
+    // kRowBlock vectors, then of 4, then single vectors: a row's tail (32
+    // of a transposed convolution's 288 taps) would otherwise go one vector
+    // at a time, each a chain of dependent additions through every event.
     template <bool Zero>
     static void add_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
                          size_t row_len, size_t row_stride) {
-        constexpr size_t BLOCK = kRowBlock * W;
         size_t j = 0;
-        for (; j + BLOCK <= row_len; j += BLOCK) {
-            B o[kRowBlock];
-            for (size_t b = 0; b < kRowBlock; ++b)
-                o[b] = Zero ? B(0.0f) : B::load_unaligned(out + j + b * W);
-            for (size_t a = 0; a < n_active; ++a) {
-                if (a + kPrefetch < n_active) {  // every cache line of the block
-                    const float* p = rows + size_t(active[a + kPrefetch]) * row_stride + j;
-                    for (size_t line = 0; line < BLOCK; line += 16) __builtin_prefetch(p + line);
-                }
-                const float* r = rows + size_t(active[a]) * row_stride + j;
-                for (size_t b = 0; b < kRowBlock; ++b) o[b] += B::load_unaligned(r + b * W);
-            }
-            for (size_t b = 0; b < kRowBlock; ++b) o[b].store_unaligned(out + j + b * W);
-        }
-        for (; j + W <= row_len; j += W) {
-            B o = Zero ? B(0.0f) : B::load_unaligned(out + j);
-            for (size_t a = 0; a < n_active; ++a)
-                o += B::load_unaligned(rows + size_t(active[a]) * row_stride + j);
-            o.store_unaligned(out + j);
-        }
+        for (; j + kRowBlock * W <= row_len; j += kRowBlock * W)
+            add_block<kRowBlock, Zero>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + 4 * W <= row_len; j += 4 * W)
+            add_block<4, Zero>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + W <= row_len; j += W)
+            add_block<1, Zero>(out + j, rows + j, active, n_active, row_stride);
         for (; j < row_len; ++j) {
             float o = Zero ? 0.0f : out[j];
             for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
             out[j] = o;
         }
+    }
+
+    // out[0, NB * W) (+)= the events' rows there, held in NB registers.
+    template <size_t NB, bool Zero>
+    static void add_block(float* out, const float* rows, const uint32_t* active, size_t n_active,
+                          size_t row_stride) {
+        constexpr size_t BLOCK = NB * W;
+        B o[NB];
+        for (size_t b = 0; b < NB; ++b) o[b] = Zero ? B(0.0f) : B::load_unaligned(out + b * W);
+        for (size_t a = 0; a < n_active; ++a) {
+            if (a + kPrefetch < n_active) {  // every cache line of the block
+                const float* p = rows + size_t(active[a + kPrefetch]) * row_stride;
+                for (size_t line = 0; line < BLOCK; line += 16) __builtin_prefetch(p + line);
+            }
+            const float* r = rows + size_t(active[a]) * row_stride;
+            for (size_t b = 0; b < NB; ++b) o[b] += B::load_unaligned(r + b * W);
+        }
+        for (size_t b = 0; b < NB; ++b) o[b].store_unaligned(out + b * W);
     }
 
     static void accumulate_rows_scaled(float* out, const float* rows, const float* scale,

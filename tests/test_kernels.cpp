@@ -60,7 +60,7 @@ TEST_CASE("kernels: accumulate_rows matches scalar on every ISA") {
     std::mt19937 rng(1);
     const KernelTable& S = scalar_kernels();
     for (const KernelTable* K : simd_tables()) {
-        for (size_t row_len : {1u, 7u, 8u, 31u, 64u, 100u, 2560u}) {
+        for (size_t row_len : {1u, 7u, 8u, 31u, 64u, 100u, 288u, 2560u}) {
             const size_t rows = 50;
             auto w = random_floats(rows * row_len, rng);
             std::vector<uint32_t> active = {0, 3, 4, 17, 49, 20, 3};
