@@ -369,6 +369,8 @@ struct Kernels {
         size_t j = 0;
         for (; j + 64 <= row_len; j += 64)
             add_block_i8<64, Zero>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + 32 <= row_len; j += 32)
+            add_block_i8<32, Zero>(out + j, rows + j, active, n_active, row_stride);
         for (; j + 16 <= row_len; j += 16)
             add_block_i8<16, Zero>(out + j, rows + j, active, n_active, row_stride);
         for (; j < row_len; ++j) {

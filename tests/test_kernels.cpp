@@ -438,7 +438,7 @@ TEST_CASE("kernels: accumulate_rows_i8 and sum_rows_i8 are the exact integer sum
     std::mt19937 rng(11);
     // Lengths around the 64-column block and the vector widths; event counts
     // around the 258-event int16 block (kInt16Events), up to several blocks.
-    for (size_t row_len : {1u, 15u, 63u, 64u, 65u, 130u, 512u, 2560u}) {
+    for (size_t row_len : {1u, 15u, 63u, 64u, 65u, 130u, 288u, 512u, 2560u}) {
         for (size_t n_active : {0u, 1u, 257u, 258u, 259u, 1000u}) {
             const size_t n_rows = std::max<size_t>(n_active, 4), stride = row_len + 3;
             // Worst case for the int16 lanes: every weight at +127 or -127.
