@@ -471,10 +471,13 @@ TEST_CASE("kernels: accumulate_rows_i8 and sum_rows_i8 are the exact integer sum
     }
 }
 
-TEST_CASE("kernels: scatter_rows_i8 is the exact integer sum on every ISA") {
-    std::mt19937 rng(12);
-    const size_t out_n = 4096, rows_n = 4096;
-    const auto rows = random_i8(rows_n, rng);
+namespace {
+
+// Random spans of `rows` scattered into zeros by `scatter` (a table's
+// scatter_rows_i8 or scatter_rows_i32) must give the exact integer sums.
+template <class Row, class Scatter>
+void check_exact_scatter(const std::vector<Row>& rows, std::mt19937& rng, Scatter scatter) {
+    const size_t out_n = 4096, rows_n = rows.size();
     for (size_t n : {0u, 1u, 7u, 300u}) {
         std::vector<uint32_t> dst(n), src(n), len(n);
         for (size_t i = 0; i < n; ++i) {
@@ -488,11 +491,22 @@ TEST_CASE("kernels: scatter_rows_i8 is the exact integer sum on every ISA") {
         for (const KernelTable* t : all_tables()) {
             INFO(std::string(t->isa), " n ", n);
             std::vector<int32_t> out(out_n, 0);
-            t->scatter_rows_i8(out.data(), rows.data(), dst.data(), src.data(), len.data(), n);
+            scatter(*t, out.data(), dst.data(), src.data(), len.data(), n);
             CHECK(std::equal(out.begin(), out.end(), want.begin(),
                              [](int32_t a, int64_t b) { return int64_t(a) == b; }));
         }
     }
+}
+
+}  // namespace
+
+TEST_CASE("kernels: scatter_rows_i8 is the exact integer sum on every ISA") {
+    std::mt19937 rng(12);
+    const auto rows = random_i8(4096, rng);
+    check_exact_scatter(rows, rng, [&](const KernelTable& t, int32_t* out, const uint32_t* dst,
+                                       const uint32_t* src, const uint32_t* len, size_t n) {
+        t.scatter_rows_i8(out, rows.data(), dst, src, len, n);
+    });
 }
 
 TEST_CASE("kernels: add_scaled_sums is u + scale * float(sum), then zeroes the sums, on every ISA") {
@@ -521,25 +535,10 @@ TEST_CASE("kernels: add_scaled_sums is u + scale * float(sum), then zeroes the s
 
 TEST_CASE("kernels: scatter_rows_i32 is the exact integer sum on every ISA") {
     std::mt19937 rng(14);
-    const size_t out_n = 4096, rows_n = 4096;
-    std::vector<int32_t> rows(rows_n);
+    std::vector<int32_t> rows(4096);
     for (auto& x : rows) x = int32_t(rng() % 2'000'001) - 1'000'000;
-    for (size_t n : {0u, 1u, 7u, 300u}) {
-        std::vector<uint32_t> dst(n), src(n), len(n);
-        for (size_t i = 0; i < n; ++i) {
-            len[i] = uint32_t(1 + rng() % 200);
-            dst[i] = uint32_t(rng() % (out_n - len[i]));
-            src[i] = uint32_t(rng() % (rows_n - len[i]));
-        }
-        std::vector<int64_t> want(out_n, 0);
-        for (size_t i = 0; i < n; ++i)
-            for (size_t j = 0; j < len[i]; ++j) want[dst[i] + j] += rows[src[i] + j];
-        for (const KernelTable* t : all_tables()) {
-            INFO(std::string(t->isa), " n ", n);
-            std::vector<int32_t> out(out_n, 0);
-            t->scatter_rows_i32(out.data(), rows.data(), dst.data(), src.data(), len.data(), n);
-            CHECK(std::equal(out.begin(), out.end(), want.begin(),
-                             [](int32_t a, int64_t b) { return int64_t(a) == b; }));
-        }
-    }
+    check_exact_scatter(rows, rng, [&](const KernelTable& t, int32_t* out, const uint32_t* dst,
+                                       const uint32_t* src, const uint32_t* len, size_t n) {
+        t.scatter_rows_i32(out, rows.data(), dst, src, len, n);
+    });
 }
