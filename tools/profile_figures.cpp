@@ -81,11 +81,11 @@ Grid boxes(const std::vector<const json*>& q, size_t w, size_t row_h, double vma
     for (size_t i = 0; i < q.size(); ++i) {
         const json& b = *q[i];
         const size_t y = i * row_h;
-        fill(X(b["min"]), X(b["max"]), y + row_h / 2 - 1, y + row_h / 2 + 1, 85, 85, 85);
-        fill(X(b["min"]), X(b["min"]), y + 3, y + row_h - 3, 85, 85, 85);
-        fill(X(b["max"]), X(b["max"]), y + 3, y + row_h - 3, 85, 85, 85);
-        fill(X(b["q1"]), X(b["q3"]), y + 2, y + row_h - 2, 158, 202, 225);
-        fill(X(b["median"]), std::min(w - 1, X(b["median"]) + 1), y + 2, y + row_h - 2, 8, 48, 107);
+        fill(X(b.at("min")), X(b.at("max")), y + row_h / 2 - 1, y + row_h / 2 + 1, 85, 85, 85);
+        fill(X(b.at("min")), X(b.at("min")), y + 3, y + row_h - 3, 85, 85, 85);
+        fill(X(b.at("max")), X(b.at("max")), y + 3, y + row_h - 3, 85, 85, 85);
+        fill(X(b.at("q1")), X(b.at("q3")), y + 2, y + row_h - 2, 158, 202, 225);
+        fill(X(b.at("median")), std::min(w - 1, X(b.at("median")) + 1), y + 2, y + row_h - 2, 8, 48, 107);
     }
     return g;
 }
@@ -125,26 +125,26 @@ std::vector<Figure> figures(const json& p) {
     std::vector<std::vector<double>> per_step;
     std::vector<std::vector<double>> hist;
     json names = json::array();
-    for (const json& l : p["layers"]) {
-        if (!l["spiking"].get<bool>()) continue;
-        names.push_back(l["name"]);
-        per_step.push_back(doubles(l["firing_rate_per_step"]));
+    for (const json& l : p.at("layers")) {
+        if (!l.at("spiking").get<bool>()) continue;
+        names.push_back(l.at("name"));
+        per_step.push_back(doubles(l.at("firing_rate_per_step")));
         // Neurons per rate bin, as a fraction of the layer's neurons.
-        std::vector<double> h = doubles(l["neuron_rate_histogram"]);
-        const double n = std::max(1.0, num(l["neurons"]));
+        std::vector<double> h = doubles(l.at("neuron_rate_histogram"));
+        const double n = std::max(1.0, num(l.at("neurons")));
         for (double& x : h) x /= n;
         hist.push_back(h);
-        const std::string base = file_part(l["name"].get<std::string>());
-        if (l["spatial_rate"].is_array()) {
+        const std::string base = file_part(l.at("name").get<std::string>());
+        if (l.at("spatial_rate").is_array()) {
             std::vector<std::vector<double>> map;
-            for (const json& row : l["spatial_rate"]) map.push_back(doubles(row));
+            for (const json& row : l.at("spatial_rate")) map.push_back(doubles(row));
             const size_t cell = std::max<size_t>(4, 256 / std::max<size_t>(1, map.size()));
             add(base + "_map.png", heat(map, cell, max_of(map)),
-                l["name"].get<std::string>() + ": firing rate per pixel (H x W), summed over channels",
+                l.at("name").get<std::string>() + ": firing rate per pixel (H x W), summed over channels",
                 max_of(map));
-            const std::vector<std::vector<double>> strip{doubles(l["channel_rate"])};
+            const std::vector<std::vector<double>> strip{doubles(l.at("channel_rate"))};
             add(base + "_channels.png", heat(strip, 8, max_of(strip)),
-                l["name"].get<std::string>() + ": firing rate per channel (one 8 px cell each)", max_of(strip));
+                l.at("name").get<std::string>() + ": firing rate per channel (one 8 px cell each)", max_of(strip));
         }
     }
     add("rate_per_step.png", heat(per_step, 24, max_of(per_step)),
@@ -154,24 +154,24 @@ std::vector<Figure> figures(const json& p) {
     // Spread over images of each spiking layer's rate.
     std::vector<const json*> spread;
     double spread_max = 0;
-    for (const json& l : p["layers"])
-        if (l["spiking"].get<bool>() && l["per_image"].is_object() && l["per_image"]["firing_rate"].is_object()) {
-            spread.push_back(&l["per_image"]["firing_rate"]);
-            spread_max = std::max(spread_max, num(l["per_image"]["firing_rate"]["max"]));
+    for (const json& l : p.at("layers"))
+        if (l.at("spiking").get<bool>() && l.at("per_image").is_object() && l.at("per_image").at("firing_rate").is_object()) {
+            spread.push_back(&l.at("per_image").at("firing_rate"));
+            spread_max = std::max(spread_max, num(l.at("per_image").at("firing_rate").at("max")));
         }
     if (!spread.empty())
         add("rate_spread.png", boxes(spread, 400, 24, spread_max),
             "per spiking layer (rows, as in rate_per_step.png): the per-image firing rate, whiskers min to max, "
             "box q1 to q3, dark line the median; x from 0 to \"brightest\" (the largest per-image rate)",
             spread_max);
-    const std::vector<std::vector<double>> latent{doubles(p["latent"]["rate_per_latent"])};
+    const std::vector<std::vector<double>> latent{doubles(p.at("latent").at("rate_per_latent"))};
     add("latent_rate.png", heat(latent, 8, max_of(latent)), "rate per latent (one 8 px cell each)", max_of(latent));
     static const uint8_t blue[3] = {49, 130, 189}, red[3] = {228, 87, 46};
-    const std::vector<double> ch = doubles(p["latent"]["choice_counts"]);
+    const std::vector<double> ch = doubles(p.at("latent").at("choice_counts"));
     add("choice_counts.png", bars(ch, 16, 96, blue), "sampler choices: draws of each r = 0..k-1 (16 px bars)",
         ch.empty() ? 0.0 : *std::max_element(ch.begin(), ch.end()));
-    if (p["per_image"].is_object()) {
-        const std::vector<double> h = doubles(p["per_image"]["synaptic_ops_histogram"]["counts"]);
+    if (p.at("per_image").is_object()) {
+        const std::vector<double> h = doubles(p.at("per_image").at("synaptic_ops_histogram").at("counts"));
         add("image_ops_histogram.png", bars(h, 16, 96, red),
             "images per bin of synaptic operations per image, from per_image.synaptic_ops_histogram min to max",
             h.empty() ? 0.0 : *std::max_element(h.begin(), h.end()));

@@ -65,9 +65,9 @@ void bars(std::ostream& o, const std::vector<double>& counts, int w, int h, cons
 void box(std::ostream& o, const nlohmann::ordered_json& q, double scale, int x0, int y, int h,
          const std::string& label) {
     const auto X = [&](const char* k) { return x0 + int(num(q[k]) * scale); };
-    o << "<g class=\"box\"><title>" << label << ": min " << fmt("%.4g", num(q["min"])) << ", q1 "
-      << fmt("%.4g", num(q["q1"])) << ", median " << fmt("%.4g", num(q["median"])) << ", q3 "
-      << fmt("%.4g", num(q["q3"])) << ", max " << fmt("%.4g", num(q["max"])) << "</title>"
+    o << "<g class=\"box\"><title>" << label << ": min " << fmt("%.4g", num(q.at("min"))) << ", q1 "
+      << fmt("%.4g", num(q.at("q1"))) << ", median " << fmt("%.4g", num(q.at("median"))) << ", q3 "
+      << fmt("%.4g", num(q.at("q3"))) << ", max " << fmt("%.4g", num(q.at("max"))) << "</title>"
       << "<line x1=\"" << X("min") << "\" x2=\"" << X("max") << "\" y1=\"" << y + h / 2 << "\" y2=\""
       << y + h / 2 << "\" stroke=\"#555\"/>"
       << "<line x1=\"" << X("min") << "\" x2=\"" << X("min") << "\" y1=\"" << y + 2 << "\" y2=\"" << y + h - 2
@@ -99,31 +99,31 @@ const char* kStyle =
 
 std::string html_report(const nlohmann::ordered_json& p) {
     std::ostringstream o;
-    const auto& model = p["model"];
-    const auto& run = p["run"];
+    const auto& model = p.at("model");
+    const auto& run = p.at("run");
     std::vector<const nlohmann::ordered_json*> spiking;
-    for (const auto& l : p["layers"])
-        if (l["spiking"].get<bool>()) spiking.push_back(&l);
-    const size_t T = model["time_steps"].get<size_t>();
+    for (const auto& l : p.at("layers"))
+        if (l.at("spiking").get<bool>()) spiking.push_back(&l);
+    const size_t T = model.at("time_steps").get<size_t>();
     double max_rate = 0;
     for (auto* l : spiking)
-        for (const auto& r : (*l)["firing_rate_per_step"]) max_rate = std::max(max_rate, r.get<double>());
+        for (const auto& r : (*l).at("firing_rate_per_step")) max_rate = std::max(max_rate, r.get<double>());
     if (max_rate <= 0) max_rate = 1;
 
     o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       << "<title>fsvae profile</title><style>" << kStyle << "</style></head><body>\n";
-    o << "<h1>FSVAE spike profile: " << esc(model["variant"].get<std::string>()) << " ("
-      << esc(model["dataset"].get<std::string>()) << "), " << run["mode"].get<std::string>() << ", "
-      << run["images"].get<uint64_t>() << " images</h1>\n";
-    o << "<p class=\"note\">Model " << esc(model["file"].get<std::string>()) << " (source "
-      << esc(model["source"].get<std::string>()) << ")";
-    if (!run["input"].is_null())
-        o << "; input " << esc(run["input"].get<std::string>()) << " from image " << run["offset"];
+    o << "<h1>FSVAE spike profile: " << esc(model.at("variant").get<std::string>()) << " ("
+      << esc(model.at("dataset").get<std::string>()) << "), " << run.at("mode").get<std::string>() << ", "
+      << run.at("images").get<uint64_t>() << " images</h1>\n";
+    o << "<p class=\"note\">Model " << esc(model.at("file").get<std::string>()) << " (source "
+      << esc(model.at("source").get<std::string>()) << ")";
+    if (!run.at("input").is_null())
+        o << "; input " << esc(run.at("input").get<std::string>()) << " from image " << run.at("offset");
     o << "; T = " << T
-      << ", k = " << model["k"] << ", latent " << model["latent_dim"] << "; kernels "
-      << esc(run["kernels"].get<std::string>()) << ". Latent spike rate "
-      << fmt("%.3f", p["latent"]["rate"].get<double>()) << ", overall firing rate "
-      << fmt("%.3f", p["totals"]["firing_rate"].get<double>()) << ".</p>\n";
+      << ", k = " << model.at("k") << ", latent " << model.at("latent_dim") << "; kernels "
+      << esc(run.at("kernels").get<std::string>()) << ". Latent spike rate "
+      << fmt("%.3f", p.at("latent").at("rate").get<double>()) << ", overall firing rate "
+      << fmt("%.3f", p.at("totals").at("firing_rate").get<double>()) << ".</p>\n";
 
     // Heat map.
     const int cell_w = 36, cell_h = 24, left = 170, top = 30;
@@ -137,13 +137,13 @@ std::string html_report(const nlohmann::ordered_json& p) {
         const auto& l = *spiking[r];
         const int y = top + int(r) * cell_h;
         o << "<text x=\"" << left - 8 << "\" y=\"" << y + cell_h / 2 + 4 << "\" text-anchor=\"end\">"
-          << esc(l["name"].get<std::string>()) << "</text>";
-        const auto& rates = l["firing_rate_per_step"];
+          << esc(l.at("name").get<std::string>()) << "</text>";
+        const auto& rates = l.at("firing_rate_per_step");
         for (size_t t = 0; t < T && t < rates.size(); ++t) {
             const double v = rates[t].get<double>();
             o << "<rect class=\"cell\" x=\"" << left + int(t) * cell_w << "\" y=\"" << y
               << "\" width=\"" << cell_w - 1 << "\" height=\"" << cell_h - 1 << "\" fill=\""
-              << color(v / max_rate) << "\"><title>" << esc(l["name"].get<std::string>())
+              << color(v / max_rate) << "\"><title>" << esc(l.at("name").get<std::string>())
               << ", step " << t << ": " << fmt("%.4f", v) << "</title></rect>";
         }
         o << "\n";
@@ -159,12 +159,12 @@ std::string html_report(const nlohmann::ordered_json& p) {
       << "<text x=\"" << lx + 22 << "\" y=\"" << top + 9 * 16 + 12 << "\">0</text></svg>\n";
 
     // Operations chart, log scale.
-    const auto& layers = p["layers"];
-    const double images = std::max(1.0, run["images"].get<double>());
+    const auto& layers = p.at("layers");
+    const double images = std::max(1.0, run.at("images").get<double>());
     double max_ops = 1;  // per image
     for (const auto& l : layers)
-        max_ops = std::max({max_ops, l["dense_macs"].get<double>() / images,
-                            l["synaptic_ops"].get<double>() / images});
+        max_ops = std::max({max_ops, l.at("dense_macs").get<double>() / images,
+                            l.at("synaptic_ops").get<double>() / images});
     const double lo = 1e3, span = std::log10(max_ops / lo);
     const int bar_w = 560, row_h = 34, bl = 170;
     const int bh = 40 + int(layers.size()) * row_h + 30, bw = bl + bar_w + 160;
@@ -178,11 +178,11 @@ std::string html_report(const nlohmann::ordered_json& p) {
       << "\" y=\"17\">dense MACs</text>\n";
     for (size_t i = 0; i < layers.size(); ++i) {
         const auto& l = layers[i];
-        const double ops = l["synaptic_ops"].get<double>() / images;
-        const double macs = l["dense_macs"].get<double>() / images;
+        const double ops = l.at("synaptic_ops").get<double>() / images;
+        const double macs = l.at("dense_macs").get<double>() / images;
         const int y = 30 + int(i) * row_h;
         o << "<text x=\"" << bl - 8 << "\" y=\"" << y + 17 << "\" text-anchor=\"end\">"
-          << esc(l["name"].get<std::string>()) << "</text>"
+          << esc(l.at("name").get<std::string>()) << "</text>"
           << "<rect class=\"bar-ops\" x=\"" << bl << "\" y=\"" << y << "\" width=\"" << len(ops)
           << "\" height=\"13\" fill=\"#e4572e\"><title>" << si(ops) << " synaptic ops</title></rect>"
           << "<rect class=\"bar-dense\" x=\"" << bl << "\" y=\"" << y + 14 << "\" width=\"" << len(macs)
@@ -197,26 +197,26 @@ std::string html_report(const nlohmann::ordered_json& p) {
     o << "<h2>Per layer</h2>\n<table><tr><th>layer</th><th>neurons</th><th>firing rate</th>"
       << "<th>synaptic ops / image</th><th>dense MACs / image</th><th>ops / dense</th><th>ops / image, min&#8211;max</th><th>time ms (all images)</th></tr>\n";
     for (const auto& l : layers) {
-        const double ops = l["synaptic_ops"].get<double>(), macs = l["dense_macs"].get<double>();
-        o << "<tr><td>" << esc(l["name"].get<std::string>()) << "</td><td>" << l["neurons"] << "</td><td>"
-          << (l["firing_rate"].is_null() ? std::string("-") : fmt("%.4f", l["firing_rate"].get<double>()))
+        const double ops = l.at("synaptic_ops").get<double>(), macs = l.at("dense_macs").get<double>();
+        o << "<tr><td>" << esc(l.at("name").get<std::string>()) << "</td><td>" << l.at("neurons") << "</td><td>"
+          << (l.at("firing_rate").is_null() ? std::string("-") : fmt("%.4f", l.at("firing_rate").get<double>()))
           << "</td><td>" << si(ops / images) << "</td><td>" << si(macs / images) << "</td><td>"
           << fmt("%.3f", macs > 0 ? ops / macs : 0.0) << "</td><td>"
-          << (l["per_image"].is_null() ? std::string("-")
-                                      : si(num(l["per_image"]["synaptic_ops"]["min"])) + "&#8211;" +
-                                            si(num(l["per_image"]["synaptic_ops"]["max"])))
-          << "</td><td>" << fmt("%.2f", l["time_ms"].get<double>()) << "</td></tr>\n";
+          << (l.at("per_image").is_null() ? std::string("-")
+                                      : si(num(l.at("per_image").at("synaptic_ops").at("min"))) + "&#8211;" +
+                                            si(num(l.at("per_image").at("synaptic_ops").at("max"))))
+          << "</td><td>" << fmt("%.2f", l.at("time_ms").get<double>()) << "</td></tr>\n";
     }
-    const auto& tot = p["totals"];
-    o << "<tr><th>total</th><th>" << tot["neurons"] << "</th><th>"
-      << fmt("%.4f", tot["firing_rate"].get<double>()) << "</th><th>"
-      << si(tot["synaptic_ops_per_image"].get<double>()) << "</th><th>"
-      << si(tot["dense_macs_per_image"].get<double>()) << "</th><th>"
-      << fmt("%.3f", tot["ops_fraction_of_dense"].get<double>()) << "</th><th>"
-      << (p["per_image"].is_null() ? std::string("-")
-                                  : si(num(p["per_image"]["synaptic_ops"]["min"])) + "&#8211;" +
-                                        si(num(p["per_image"]["synaptic_ops"]["max"])))
-      << "</th><th>" << fmt("%.2f", tot["time_ms"].get<double>()) << "</th></tr></table>\n";
+    const auto& tot = p.at("totals");
+    o << "<tr><th>total</th><th>" << tot.at("neurons") << "</th><th>"
+      << fmt("%.4f", tot.at("firing_rate").get<double>()) << "</th><th>"
+      << si(tot.at("synaptic_ops_per_image").get<double>()) << "</th><th>"
+      << si(tot.at("dense_macs_per_image").get<double>()) << "</th><th>"
+      << fmt("%.3f", tot.at("ops_fraction_of_dense").get<double>()) << "</th><th>"
+      << (p.at("per_image").is_null() ? std::string("-")
+                                  : si(num(p.at("per_image").at("synaptic_ops").at("min"))) + "&#8211;" +
+                                        si(num(p.at("per_image").at("synaptic_ops").at("max"))))
+      << "</th><th>" << fmt("%.2f", tot.at("time_ms").get<double>()) << "</th></tr></table>\n";
 
     // Where neurons fire, per spiking layer.
     o << "<h2>Neurons per layer: rate histogram, firing map, channels</h2>\n<p class=\"note\">Per neuron, "
@@ -228,16 +228,16 @@ std::string html_report(const nlohmann::ordered_json& p) {
       << "<th>rate per channel (rows of 32)</th></tr>\n";
     for (auto* lp : spiking) {
         const auto& l = *lp;
-        const std::string name = esc(l["name"].get<std::string>());
-        o << "<tr><td>" << name << "</td><td>" << l["neurons"] << "</td><td>" << l["dead_neurons"]
-          << "</td><td>" << l["saturated_neurons"] << "</td><td class=\"fig\">";
+        const std::string name = esc(l.at("name").get<std::string>());
+        o << "<tr><td>" << name << "</td><td>" << l.at("neurons") << "</td><td>" << l.at("dead_neurons")
+          << "</td><td>" << l.at("saturated_neurons") << "</td><td class=\"fig\">";
         std::vector<std::string> tips;
         for (int b = 0; b < 10; ++b) tips.push_back("rate " + fmt("%.1f", b / 10.0) + "-" + fmt("%.1f", (b + 1) / 10.0));
-        bars(o, doubles(l["neuron_rate_histogram"]), 120, 36, "hist", "#6a51a3", tips);
+        bars(o, doubles(l.at("neuron_rate_histogram")), 120, 36, "hist", "#6a51a3", tips);
         o << "</td>";
-        if (l["spatial_rate"].is_array()) {
+        if (l.at("spatial_rate").is_array()) {
             std::vector<std::vector<double>> map;
-            for (const auto& row : l["spatial_rate"]) map.push_back(doubles(row));
+            for (const auto& row : l.at("spatial_rate")) map.push_back(doubles(row));
             double m = 0;
             for (const auto& row : map)
                 for (double v : row) m = std::max(m, v);
@@ -245,7 +245,7 @@ std::string html_report(const nlohmann::ordered_json& p) {
             heat(o, map, std::max(3, 96 / std::max<int>(1, int(map.size()))), m, "spatial", name + " pixel");
             o << "<span class=\"note\">" << map.size() << " x " << (map.empty() ? 0 : map[0].size()) << ", max "
               << fmt("%.3f", m) << "</span></td><td class=\"fig\">";
-            const std::vector<double> ch = doubles(l["channel_rate"]);
+            const std::vector<double> ch = doubles(l.at("channel_rate"));
             double mc = 0;
             for (double v : ch) mc = std::max(mc, v);
             std::vector<std::vector<double>> grid;
@@ -262,11 +262,11 @@ std::string html_report(const nlohmann::ordered_json& p) {
     o << "</table>\n";
 
     // Spread over images.
-    if (!p["per_image"].is_null()) {
+    if (!p.at("per_image").is_null()) {
         const int bx = 170, bwid = 520, rh = 22;
         o << "<h2>Spread over images: firing rate per image (box: quartiles, whiskers: min and max)</h2>\n";
         double rmax = 0;
-        for (auto* lp : spiking) rmax = std::max(rmax, num((*lp)["per_image"]["firing_rate"]["max"]));
+        for (auto* lp : spiking) rmax = std::max(rmax, num((*lp).at("per_image").at("firing_rate").at("max")));
         if (rmax <= 0) rmax = 1;
         const int sh = int(spiking.size()) * rh + 30;
         o << "<svg id=\"spread\" width=\"" << bx + bwid + 120 << "\" height=\"" << sh << "\" viewBox=\"0 0 "
@@ -274,37 +274,37 @@ std::string html_report(const nlohmann::ordered_json& p) {
         for (size_t r = 0; r < spiking.size(); ++r) {
             const auto& l = *spiking[r];
             const int y = int(r) * rh + 4;
-            const auto& q = l["per_image"]["firing_rate"];
+            const auto& q = l.at("per_image").at("firing_rate");
             o << "<text x=\"" << bx - 8 << "\" y=\"" << y + 13 << "\" text-anchor=\"end\">"
-              << esc(l["name"].get<std::string>()) << "</text>";
-            box(o, q, bwid / rmax, bx, y, rh - 6, esc(l["name"].get<std::string>()) + " rate");
-            o << "<text x=\"" << bx + bwid + 8 << "\" y=\"" << y + 13 << "\">" << fmt("%.3f", num(q["min"]))
-              << "&#8211;" << fmt("%.3f", num(q["max"])) << "</text>\n";
+              << esc(l.at("name").get<std::string>()) << "</text>";
+            box(o, q, bwid / rmax, bx, y, rh - 6, esc(l.at("name").get<std::string>()) + " rate");
+            o << "<text x=\"" << bx + bwid + 8 << "\" y=\"" << y + 13 << "\">" << fmt("%.3f", num(q.at("min")))
+              << "&#8211;" << fmt("%.3f", num(q.at("max"))) << "</text>\n";
         }
         o << "<text x=\"" << bx << "\" y=\"" << sh - 6 << "\">0</text><text x=\"" << bx + bwid << "\" y=\""
           << sh - 6 << "\" text-anchor=\"end\">" << fmt("%.3f", rmax) << "</text></svg>\n";
 
-        const auto& pi = p["per_image"];
-        const auto& h = pi["synaptic_ops_histogram"];
-        const double hlo = num(h["min"]), hhi = num(h["max"]);
-        const std::vector<double> counts = doubles(h["counts"]);
+        const auto& pi = p.at("per_image");
+        const auto& h = pi.at("synaptic_ops_histogram");
+        const double hlo = num(h.at("min")), hhi = num(h.at("max"));
+        const std::vector<double> counts = doubles(h.at("counts"));
         std::vector<std::string> tips;
         for (size_t b = 0; b < counts.size(); ++b)
             tips.push_back(si(hlo + (hhi - hlo) * double(b) / double(counts.size())) + " to " +
                            si(hlo + (hhi - hlo) * double(b + 1) / double(counts.size())) + " ops");
-        const auto& q = pi["synaptic_ops"];
+        const auto& q = pi.at("synaptic_ops");
         o << "<h2>Synaptic operations per image (the work, so the latency, of each image)</h2>\n"
-          << "<p>min " << si(num(q["min"])) << ", q1 " << si(num(q["q1"])) << ", median " << si(num(q["median"]))
-          << ", q3 " << si(num(q["q3"])) << ", max " << si(num(q["max"])) << " (max / min "
-          << fmt("%.2f", num(q["min"]) > 0 ? num(q["max"]) / num(q["min"]) : 0.0) << ")</p>\n<div>";
+          << "<p>min " << si(num(q.at("min"))) << ", q1 " << si(num(q.at("q1"))) << ", median " << si(num(q.at("median")))
+          << ", q3 " << si(num(q.at("q3"))) << ", max " << si(num(q.at("max"))) << " (max / min "
+          << fmt("%.2f", num(q.at("min")) > 0 ? num(q.at("max")) / num(q.at("min")) : 0.0) << ")</p>\n<div>";
         bars(o, counts, 520, 90, "ops-hist", "#e4572e", tips);
         o << "<br><span class=\"note\">images per bin, " << si(hlo) << " to " << si(hhi) << " synaptic ops</span></div>\n";
     }
 
     // Latent code.
     {
-        const auto& lat = p["latent"];
-        const std::vector<double> rates = doubles(lat["rate_per_latent"]);
+        const auto& lat = p.at("latent");
+        const std::vector<double> rates = doubles(lat.at("rate_per_latent"));
         double m = 0;
         for (double v : rates) m = std::max(m, v);
         o << "<h2>Latent code</h2>\n<p>Rate per latent (ones of z_c / (T x images)), coloured 0 to "
@@ -312,7 +312,7 @@ std::string html_report(const nlohmann::ordered_json& p) {
         std::vector<std::vector<double>> strip{rates};
         heat(o, strip, std::max(2, std::min(16, 1024 / std::max<int>(1, int(rates.size())))), m, "latent",
              "latent");
-        const std::vector<double> ch = doubles(lat["choice_counts"]);
+        const std::vector<double> ch = doubles(lat.at("choice_counts"));
         std::vector<std::string> tips;
         for (size_t r = 0; r < ch.size(); ++r) tips.push_back("r = " + std::to_string(r));
         o << "<p>Sampler choices: how often each r in 0.." << (ch.empty() ? 0 : ch.size() - 1)
@@ -323,13 +323,13 @@ std::string html_report(const nlohmann::ordered_json& p) {
 
     o << "<h2>Energy estimate per image</h2>\n<table><tr><th>table</th><th>MAC pJ</th><th>add pJ</th>"
       << "<th>event-driven &micro;J</th><th>dense &micro;J</th><th>dense / event-driven</th></tr>\n";
-    for (const auto& e : p["energy"])
-        o << "<tr><td>" << esc(e["table"].get<std::string>()) << "</td><td>" << e["mac_pj"] << "</td><td>"
-          << e["add_pj"] << "</td><td>" << fmt("%.2f", e["event_driven_uj_per_image"].get<double>())
-          << "</td><td>" << fmt("%.2f", e["dense_uj_per_image"].get<double>()) << "</td><td>"
-          << fmt("%.2f", e["dense_over_event_driven"].get<double>()) << "</td></tr>\n";
-    o << "</table><p class=\"note\">Source: " << esc(p["energy"][0]["source"].get<std::string>())
-      << ". " << esc(p["energy_model"].get<std::string>()) << ".</p>\n</body></html>\n";
+    for (const auto& e : p.at("energy"))
+        o << "<tr><td>" << esc(e.at("table").get<std::string>()) << "</td><td>" << e.at("mac_pj") << "</td><td>"
+          << e.at("add_pj") << "</td><td>" << fmt("%.2f", e.at("event_driven_uj_per_image").get<double>())
+          << "</td><td>" << fmt("%.2f", e.at("dense_uj_per_image").get<double>()) << "</td><td>"
+          << fmt("%.2f", e.at("dense_over_event_driven").get<double>()) << "</td></tr>\n";
+    o << "</table><p class=\"note\">Source: " << esc(p.at("energy")[0].at("source").get<std::string>())
+      << ". " << esc(p.at("energy_model").get<std::string>()) << ".</p>\n</body></html>\n";
     return o.str();
 }
 
