@@ -212,6 +212,16 @@ public:
     // Like generate / reconstruct (images empty: generate), with each image's
     // latent train z (N x T x latent_dim, 0/1) too. Runs the batch functions
     // the C API's threaded calls run, so the images are the same bytes.
+    // The options of one chunk of a batch: images first_index .. + n.
+    static fsvae::BatchOptions chunk_options(uint64_t seed, uint64_t first_index, size_t n, int threads) {
+        fsvae::BatchOptions o;
+        o.seed = seed;
+        o.first_index = first_index;
+        o.count = n;
+        o.threads = threads;
+        return o;
+    }
+
     py::tuple with_latents(size_t count, uint64_t seed, uint64_t first_index, int threads,
                            std::optional<py::array_t<float, py::array::c_style>> images) const {
         const fsvae::ModelInfo& I = engine().model().info();
@@ -222,11 +232,7 @@ public:
         float* dst = out.mutable_data();
         uint8_t* zdst = z.mutable_data();
         in_chunks(count, nullptr, [&](size_t done, size_t n) {
-            fsvae::BatchOptions o;
-            o.seed = seed;
-            o.first_index = first_index + done;
-            o.count = n;
-            o.threads = threads;
+            fsvae::BatchOptions o = chunk_options(seed, first_index + done, n, threads);
             std::vector<fsvae::ImageTrace> traces;
             if (src)
                 fsvae::reconstruct_batch(engine(), o, src + done * image_floats(),
@@ -249,11 +255,7 @@ public:
         std::vector<float> out;
         const float* src = images ? images->data() : nullptr;
         in_chunks(count, nullptr, [&](size_t done, size_t n) {
-            fsvae::BatchOptions o;
-            o.seed = seed;
-            o.first_index = first_index + done;
-            o.count = n;
-            o.threads = threads;
+            fsvae::BatchOptions o = chunk_options(seed, first_index + done, n, threads);
             o.timing = true;
             o.image_figures = true;  // the spread over images, as `fsvae profile`
             out.resize(n * image_floats());
