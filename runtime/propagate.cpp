@@ -143,8 +143,8 @@ struct FloatRows {
         K.accumulate_rows(out, w + col, idx, n, len, stride);
     }
     float* patch_scratch(PairScratch sc) const { return sc.patch; }
-    void patch(float* out, const uint32_t* chan, size_t m, size_t taps) const {
-        K.sum_rows(out, w, chan, m, taps, taps);
+    void patch(float* out, const uint32_t* chan, size_t m, size_t col, size_t len, size_t taps) const {
+        K.sum_rows(out, w + col, chan, m, len, taps);
     }
     void scatter_patch(float* out, const float* patch, PairScratch sc, size_t np) const {
         K.scatter_rows(out, patch, sc.dst, sc.src, sc.len, np);
@@ -165,8 +165,8 @@ struct Int8Rows {
         static_assert(sizeof(float) == sizeof(int32_t));
         return reinterpret_cast<int32_t*>(sc.patch);
     }
-    void patch(int32_t* out, const uint32_t* chan, size_t m, size_t taps) const {
-        K.sum_rows_i8(out, w, chan, m, taps, taps);
+    void patch(int32_t* out, const uint32_t* chan, size_t m, size_t col, size_t len, size_t taps) const {
+        K.sum_rows_i8(out, w + col, chan, m, len, taps);
     }
     void scatter_patch(int32_t* out, const int32_t* patch, PairScratch sc, size_t np) const {
         K.scatter_rows_i32(out, patch, sc.dst, sc.src, sc.len, np);
@@ -196,20 +196,27 @@ uint64_t add_events(const Layer& L, const Rows& R, const uint32_t* events, size_
         // One pixel at a time: its patch is summed and added to the output
         // while it is in L1. Patches do not depend on the output, so every
         // output element still receives its pixels' sums in pixel order.
+        // The patch holds only the kernel rows that reach an output row of
+        // the part (consecutive ky, so contiguous columns of the weight
+        // rows): parts sum disjoint kernel rows, and a pixel on the border
+        // skips the rows that fall outside the output.
         typename Rows::Acc* patch = R.patch_scratch(sc);
+        const size_t kernel_row = size_t(s.kernel) * s.out.c;
         for (size_t e = 0; e < n;) {
             const uint32_t p = cin.div(events[e]);
             size_t m = 0;
             for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
             e += m;
             const uint32_t iy = win.div(p), ix = win.mod(p);
+            const int oy = int(s.stride * iy) - int(s.padding);  // ky = 0's output row
+            const int ky_lo = std::max(0, y0 - oy), ky_hi = std::min(int(s.kernel), y1 - oy);
+            if (ky_lo >= ky_hi) continue;  // reaches no row of this part
             const size_t spans = add_spans(s, iy, ix, 0, sc, 0, y0, y1);
-            // The patch counts where the pixel's first output row is.
-            const int first_row = std::clamp(int(s.stride * iy) - int(s.padding), 0, int(s.out.h) - 1);
-            const bool owner = first_row >= y0 && first_row < y1;
-            if (spans == 0 && !owner) continue;  // reaches no row of this part
-            R.patch(patch, sc.chan, m, taps);
-            if (owner) ops += uint64_t(m) * taps;
+            if (spans == 0) continue;
+            const size_t col = size_t(ky_lo) * kernel_row, cols = size_t(ky_hi - ky_lo) * kernel_row;
+            for (size_t i = 0; i < spans; ++i) sc.src[i] -= uint32_t(col);
+            R.patch(patch, sc.chan, m, col, cols, taps);
+            ops += uint64_t(m) * cols;
             R.scatter_patch(target, patch, sc, spans);
             for (size_t i = 0; i < spans; ++i) ops += sc.len[i];
         }
