@@ -20,10 +20,13 @@ namespace fsvae::kernels {
 using AccumulateRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
                                   size_t n_active, size_t row_len, size_t row_stride);
 
-// out[j] = 0 + sum over a of rows[active[a] * row_stride + j] for j < row_len,
-// a in event order: accumulate_rows into zeros, without writing them first.
-using SumRowsFn = void (*)(float* out, const float* rows, const uint32_t* active,
-                           size_t n_active, size_t row_len, size_t row_stride);
+// out[j] += (0 + sum over a of rows[active[a] * row_stride + j]) for
+// j < row_len, a in event order: the rows summed first, from zero, and the
+// sum then added to out (one addition per element). A transposed
+// convolution adds the sum of one input pixel's channel rows, for the taps
+// of one kernel row, to the output pixels those taps reach.
+using AddRowSumsFn = void (*)(float* out, const float* rows, const uint32_t* active,
+                              size_t n_active, size_t row_len, size_t row_stride);
 
 // out[j] += sum over i < n_rows of scale[i] * rows[i * row_stride + j] for
 // j < row_len, i in order: a dense matrix-vector product (the dense execution
@@ -87,21 +90,10 @@ constexpr size_t kInt16Events = 258;
 using AccumulateRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* active,
                                     size_t n_active, size_t row_len, size_t row_stride);
 
-// out[j] = sum over a of rows[active[a] * row_stride + j] for j < row_len,
-// without reading out (sum_rows, in integers: a transposed convolution's
-// per-pixel patch).
-using SumRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* active,
-                             size_t n_active, size_t row_len, size_t row_stride);
-
 // For i in 0..n-1: out[dst[i] .. dst[i] + len[i]) += rows[src[i] .. src[i] + len[i])
 // (scatter_rows, in integers).
 using ScatterRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* dst,
                                  const uint32_t* src, const uint32_t* len, size_t n);
-
-// The same with int32 rows: a transposed convolution's per-pixel patches
-// (accumulate_rows_i8 of the pixel's events) added into the sums.
-using ScatterRowsI32Fn = void (*)(int32_t* out, const int32_t* rows, const uint32_t* dst,
-                                  const uint32_t* src, const uint32_t* len, size_t n);
 
 // Brings a step's integer sums into the membranes, before fire:
 // u[i] = u[i] + scale[c] * float(sum[i]) with c = i mod channels (the
@@ -114,7 +106,7 @@ using AddScaledSumsFn = void (*)(float* u, int32_t* sum, const float* scale, siz
 struct KernelTable {
     const char* isa;  // "scalar", "sse2", "avx2", "avx512" (AVX-512F and BW), "neon64"
     AccumulateRowsFn accumulate_rows;
-    SumRowsFn sum_rows;
+    AddRowSumsFn add_row_sums;
     AccumulateRowsScaledFn accumulate_rows_scaled;
     ScatterRowsFn scatter_rows;
     ScatterRowsScaledFn scatter_rows_scaled;
@@ -122,9 +114,7 @@ struct KernelTable {
     FireFn fire;
     BroadcastFn broadcast;
     AccumulateRowsI8Fn accumulate_rows_i8;
-    SumRowsI8Fn sum_rows_i8;
     ScatterRowsI8Fn scatter_rows_i8;
-    ScatterRowsI32Fn scatter_rows_i32;
     AddScaledSumsFn add_scaled_sums;
 };
 

@@ -15,10 +15,13 @@ void accumulate_rows(float* out, const float* rows, const uint32_t* active, size
     }
 }
 
-void sum_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
-              size_t row_len, size_t row_stride) {
-    for (size_t j = 0; j < row_len; ++j) out[j] = 0.0f;
-    accumulate_rows(out, rows, active, n_active, row_len, row_stride);
+void add_row_sums(float* out, const float* rows, const uint32_t* active, size_t n_active,
+                  size_t row_len, size_t row_stride) {
+    for (size_t j = 0; j < row_len; ++j) {
+        float sum = 0.0f;
+        for (size_t a = 0; a < n_active; ++a) sum += rows[size_t(active[a]) * row_stride + j];
+        out[j] += sum;
+    }
 }
 
 void accumulate_rows_scaled(float* out, const float* rows, const float* scale, size_t n_rows,
@@ -97,26 +100,11 @@ void accumulate_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active
     }
 }
 
-void sum_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active, size_t n_active,
-                 size_t row_len, size_t row_stride) {
-    std::fill(out, out + row_len, 0);
-    accumulate_rows_i8(out, rows, active, n_active, row_len, row_stride);
-}
-
 void scatter_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* dst, const uint32_t* src,
                      const uint32_t* len, size_t n) {
     for (size_t i = 0; i < n; ++i) {
         int32_t* o = out + dst[i];
         const int8_t* r = rows + src[i];
-        for (size_t j = 0; j < len[i]; ++j) o[j] += r[j];
-    }
-}
-
-void scatter_rows_i32(int32_t* out, const int32_t* rows, const uint32_t* dst, const uint32_t* src,
-                      const uint32_t* len, size_t n) {
-    for (size_t i = 0; i < n; ++i) {
-        int32_t* o = out + dst[i];
-        const int32_t* r = rows + src[i];
         for (size_t j = 0; j < len[i]; ++j) o[j] += r[j];
     }
 }
@@ -136,10 +124,9 @@ void add_scaled_sums(float* u, int32_t* sum, const float* scale, size_t pixels, 
 }  // namespace
 
 const KernelTable& scalar_kernels() {
-    static const KernelTable table{"scalar",   accumulate_rows, sum_rows, accumulate_rows_scaled,
+    static const KernelTable table{"scalar",   accumulate_rows, add_row_sums, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast,  accumulate_rows_i8, sum_rows_i8, scatter_rows_i8,
-                                   scatter_rows_i32, add_scaled_sums};
+                                   broadcast,  accumulate_rows_i8, scatter_rows_i8, add_scaled_sums};
     return table;
 }
 

@@ -55,47 +55,48 @@ struct Kernels {
         add_rows<false>(out, rows, active, n_active, row_len, row_stride);
     }
 
-    static void sum_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
-                         size_t row_len, size_t row_stride) {
+    static void add_row_sums(float* out, const float* rows, const uint32_t* active, size_t n_active,
+                             size_t row_len, size_t row_stride) {
         add_rows<true>(out, rows, active, n_active, row_len, row_stride);
     }
 
+    // SumFirst: the block's sum starts from +0 in registers and is added to
+    // out at the end (add_row_sums); otherwise it starts from out.
     // A linear layer's rows (accumulate_rows) are long and, for the prior's
     // 5 MB matrix, come from L3: while a block adds an event's row, the
     // same row's next block is requested toward L2, a whole pass over the
     // events ahead of its use (prior.layers.2 0.85-0.9x the time). A
-    // transposed convolution's patch rows (sum_rows) sit in L1 or L2, where
-    // the extra requests cost more than they save.
-    // Zero: start from +0 in registers instead of out (sum_rows). Blocks of
-    // kRowBlock vectors, then of 4, then single vectors: a row's tail (32
-    // of a transposed convolution's 288 taps) would otherwise go one vector
-    // at a time, each a chain of dependent additions through every event.
-    template <bool Zero>
+    // transposed convolution's spans (add_row_sums) are short, their rows
+    // in L1 or L2, where the extra requests cost more than they save.
+    // Blocks of kRowBlock vectors, then of 4, then single vectors: a span's
+    // tail (32 of a 96-float span) would otherwise go one vector at a time,
+    // each a chain of dependent additions through every event.
+    template <bool SumFirst>
     static void add_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
                          size_t row_len, size_t row_stride) {
         size_t j = 0;
         for (; j + kRowBlock * W <= row_len; j += kRowBlock * W)
-            add_block<kRowBlock, Zero>(out + j, rows + j, active, n_active, row_stride,
-                                       !Zero && j + 2 * kRowBlock * W <= row_len);
+            add_block<kRowBlock, SumFirst>(out + j, rows + j, active, n_active, row_stride,
+                                           !SumFirst && j + 2 * kRowBlock * W <= row_len);
         for (; j + 4 * W <= row_len; j += 4 * W)
-            add_block<4, Zero>(out + j, rows + j, active, n_active, row_stride);
+            add_block<4, SumFirst>(out + j, rows + j, active, n_active, row_stride);
         for (; j + W <= row_len; j += W)
-            add_block<1, Zero>(out + j, rows + j, active, n_active, row_stride);
+            add_block<1, SumFirst>(out + j, rows + j, active, n_active, row_stride);
         for (; j < row_len; ++j) {
-            float o = Zero ? 0.0f : out[j];
+            float o = SumFirst ? 0.0f : out[j];
             for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
-            out[j] = o;
+            out[j] = SumFirst ? out[j] + o : o;
         }
     }
 
-    // out[0, NB * W) (+)= the events' rows there, held in NB registers;
+    // out[0, NB * W) (+)= the events' rows there, summed in NB registers;
     // `next`: the rows go on past the block, whose next block is requested.
-    template <size_t NB, bool Zero>
+    template <size_t NB, bool SumFirst>
     static void add_block(float* out, const float* rows, const uint32_t* active, size_t n_active,
                           size_t row_stride, bool next = false) {
         constexpr size_t BLOCK = NB * W;
         B o[NB];
-        for (size_t b = 0; b < NB; ++b) o[b] = Zero ? B(0.0f) : B::load_unaligned(out + b * W);
+        for (size_t b = 0; b < NB; ++b) o[b] = SumFirst ? B(0.0f) : B::load_unaligned(out + b * W);
         for (size_t a = 0; a < n_active; ++a) {
             if (a + kPrefetch < n_active) {  // every cache line of the block
                 const float* p = rows + size_t(active[a + kPrefetch]) * row_stride;
@@ -106,7 +107,10 @@ struct Kernels {
                 for (size_t line = 0; line < BLOCK; line += 16) __builtin_prefetch(r + BLOCK + line, 0, 2);
             for (size_t b = 0; b < NB; ++b) o[b] += B::load_unaligned(r + b * W);
         }
-        for (size_t b = 0; b < NB; ++b) o[b].store_unaligned(out + b * W);
+        for (size_t b = 0; b < NB; ++b) {
+            if (SumFirst) o[b] = B::load_unaligned(out + b * W) + o[b];
+            o[b].store_unaligned(out + b * W);
+        }
     }
 
     static void accumulate_rows_scaled(float* out, const float* rows, const float* scale,
@@ -327,35 +331,25 @@ struct Kernels {
 #endif
     }
 
-    // out = (Zero ? 0 : out) + acc, widened to int32.
-    template <bool Zero>
+    // out += acc, widened to int32.
     static void add_widened(int32_t* out, const I16x16& acc) {
 #if defined(__AVX2__)
         const __m256i a = __m256i(acc);
-        __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a));
-        __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1));
         __m256i* o = reinterpret_cast<__m256i*>(out);
-        if (!Zero) {
-            lo = _mm256_add_epi32(lo, _mm256_loadu_si256(o));
-            hi = _mm256_add_epi32(hi, _mm256_loadu_si256(o + 1));
-        }
+        const __m256i lo = _mm256_add_epi32(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(a)), _mm256_loadu_si256(o));
+        const __m256i hi = _mm256_add_epi32(_mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1)), _mm256_loadu_si256(o + 1));
         _mm256_storeu_si256(o, lo);
         _mm256_storeu_si256(o + 1, hi);
 #else
-        I32x16* o = reinterpret_cast<I32x16*>(out);
-        if (Zero)
-            *o = __builtin_convertvector(acc, I32x16);
-        else
-            *o += __builtin_convertvector(acc, I32x16);
+        *reinterpret_cast<I32x16*>(out) += __builtin_convertvector(acc, I32x16);
 #endif
     }
 
-    template <size_t N, bool Zero>
+    template <size_t N>
     static void add_block_i8(int32_t* __restrict out, const int8_t* __restrict rows,
                              const uint32_t* active, size_t n_active, size_t row_stride) {
         static_assert(N % 16 == 0);
         constexpr size_t V = N / 16;
-        if (Zero && n_active == 0) std::fill(out, out + N, 0);
         for (size_t a0 = 0; a0 < n_active; a0 += kInt16Events) {
             const size_t a1 = std::min(n_active, a0 + kInt16Events);
             I16x16 acc[V] = {};
@@ -364,40 +358,21 @@ struct Kernels {
                 const int8_t* r = rows + size_t(active[a]) * row_stride;
                 for (size_t v = 0; v < V; ++v) add_i8(acc[v], r + 16 * v);
             }
-            for (size_t v = 0; v < V; ++v) {
-                if (Zero && a0 == 0)
-                    add_widened<true>(out + 16 * v, acc[v]);
-                else
-                    add_widened<false>(out + 16 * v, acc[v]);
-            }
-        }
-    }
-
-    template <bool Zero>
-    static void add_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
-                            size_t n_active, size_t row_len, size_t row_stride) {
-        size_t j = 0;
-        for (; j + 64 <= row_len; j += 64)
-            add_block_i8<64, Zero>(out + j, rows + j, active, n_active, row_stride);
-        for (; j + 32 <= row_len; j += 32)
-            add_block_i8<32, Zero>(out + j, rows + j, active, n_active, row_stride);
-        for (; j + 16 <= row_len; j += 16)
-            add_block_i8<16, Zero>(out + j, rows + j, active, n_active, row_stride);
-        for (; j < row_len; ++j) {
-            int32_t o = Zero ? 0 : out[j];
-            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
-            out[j] = o;
+            for (size_t v = 0; v < V; ++v) add_widened(out + 16 * v, acc[v]);
         }
     }
 
     static void accumulate_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
                                    size_t n_active, size_t row_len, size_t row_stride) {
-        add_rows_i8<false>(out, rows, active, n_active, row_len, row_stride);
-    }
-
-    static void sum_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
-                            size_t n_active, size_t row_len, size_t row_stride) {
-        add_rows_i8<true>(out, rows, active, n_active, row_len, row_stride);
+        size_t j = 0;
+        for (; j + 64 <= row_len; j += 64) add_block_i8<64>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + 32 <= row_len; j += 32) add_block_i8<32>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + 16 <= row_len; j += 16) add_block_i8<16>(out + j, rows + j, active, n_active, row_stride);
+        for (; j < row_len; ++j) {
+            int32_t o = out[j];
+            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
+            out[j] = o;
+        }
     }
 
     static void scatter_rows_i8(int32_t* __restrict out, const int8_t* __restrict rows,
@@ -408,20 +383,6 @@ struct Kernels {
             const int8_t* __restrict r = rows + src[i];
             const size_t row_len = len[i];
             for (size_t j = 0; j < row_len; ++j) o[j] += r[j];
-        }
-    }
-
-    static void scatter_rows_i32(int32_t* out, const int32_t* rows, const uint32_t* dst,
-                                 const uint32_t* src, const uint32_t* len, size_t n) {
-        using BI = xsimd::batch<int32_t, Arch>;
-        for (size_t i = 0; i < n; ++i) {
-            int32_t* o = out + dst[i];
-            const int32_t* r = rows + src[i];
-            const size_t row_len = len[i];
-            size_t j = 0;
-            for (; j + W <= row_len; j += W)
-                (BI::load_unaligned(o + j) + BI::load_unaligned(r + j)).store_unaligned(o + j);
-            for (; j < row_len; ++j) o[j] += r[j];
         }
     }
 
@@ -447,10 +408,9 @@ struct Kernels {
     }
 
     static const KernelTable& table(const char* isa) {
-        static const KernelTable t{isa,        accumulate_rows, sum_rows, accumulate_rows_scaled,
+        static const KernelTable t{isa,        accumulate_rows, add_row_sums, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast,  accumulate_rows_i8, sum_rows_i8, scatter_rows_i8,
-                                   scatter_rows_i32, add_scaled_sums};
+                                   broadcast,  accumulate_rows_i8, scatter_rows_i8, add_scaled_sums};
         return t;
     }
 };

@@ -185,14 +185,13 @@ void Workspace::size_for(Mode mode) {
     // Scratch for the layers a mode runs: the encoder's strided convolutions
     // need far more spans than generation, so a workspace that only
     // generates does not hold them.
-    size_t pairs = 0, patch = 0, chans = 0, inputs = 0;
+    size_t pairs = 0, chans = 0, inputs = 0;
     const bool dense = engine_.options().dense;
     for (size_t i : engine_.layers(mode)) {
         const LayerSpec& s = model.layer(i).spec;
         // The first encoder layer always takes real values (propagate_values).
         const bool values = dense || (mode == Mode::Reconstruct && i == model.topology().encoder[0]);
         pairs = std::max(pairs, max_pairs(s, values));
-        patch = std::max(patch, max_patch_floats(s));
         chans = std::max(chans, size_t(s.in.c));
         inputs = std::max(inputs, s.in.size());
     }
@@ -201,7 +200,6 @@ void Workspace::size_for(Mode mode) {
     };
     if (dense) grow(s_.dense_values, inputs);
     for (ImageState::Scratch& lane : s_.lanes) {
-        grow(lane.patch, patch);
         grow(lane.chan, chans);
         grow(lane.pair_dst, pairs);
         grow(lane.pair_src, pairs);

@@ -87,10 +87,10 @@ struct ImageState {
     // (lane 0 for everything else). Dense mode's 0/1 input vector.
     struct Scratch {
         std::vector<uint32_t> pair_dst, pair_src, pair_len, chan;
-        std::vector<float> pair_scale, patch;
+        std::vector<float> pair_scale;
         PairScratch view() {
             return {pair_dst.data(), pair_src.data(), pair_len.data(),
-                    pair_scale.data(), patch.data(), chan.data()};
+                    pair_scale.data(), chan.data()};
         }
     };
     std::vector<Scratch> lanes{1};

@@ -4,13 +4,12 @@
 // (ky, kx) when iy = s*oy - p + ky, i.e. oy = (iy + p - ky) / s when divisible.
 // ConvTranspose: input (iy, ix) adds tap (ky, kx) to output (s*iy - p + ky,
 // s*ix - p + kx) where that pixel exists. Events arrive pixel-major (channel-
-// last indices in increasing order), so the events of one input pixel are
-// first summed into that pixel's K x K x cout patch (one contiguous row per
-// channel that fired), and the patch, still in L1, is then added to the
-// output: the output, the large array, is touched once per active pixel
-// instead of once per event. Every output element thus receives, in pixel
-// order, one sum per active input pixel; the order is fixed by the events
-// alone.
+// last indices in increasing order), so for each kernel row the taps of one
+// input pixel's channels that fired are first summed, in registers, and the
+// sum is added to the output pixels they reach (kernels::AddRowSumsFn): the
+// output, the large array, is touched once per active pixel instead of once
+// per event. Every output element thus receives, in pixel order, one sum per
+// active input pixel; the order is fixed by the events alone.
 // The image layer (a transposed convolution to 1 or 3 channels, no LIF) is
 // not stepped: the readout applies it once per image (readout_image).
 #include "propagate.hpp"
@@ -90,11 +89,6 @@ size_t max_pairs(const LayerSpec& s, bool dense) {
     return size_t(s.in.h) * s.in.w * s.kernel;
 }
 
-size_t max_patch_floats(const LayerSpec& s) {
-    if (s.kind != LayerKind::ConvTranspose) return 0;
-    return size_t(s.kernel) * s.kernel * s.out.c;  // one pixel's
-}
-
 size_t split_output(const LayerSpec& s, size_t parts, OutputPart* out) {
     // Linear: columns in whole cache lines; convolutions: whole output rows.
     const size_t unit = s.kind == LayerKind::Linear ? 16 : size_t(s.out.w) * s.out.c;
@@ -133,8 +127,7 @@ bool events_ok(const LayerSpec& s, const uint32_t* events, size_t n) {
 
 // The weights a layer's events add, float or int8, and the kernels for
 // them. Floats accumulate into floats; int8 rows into exact int32 sums,
-// which do not depend on the order of additions (a transposed convolution's
-// int32 patches reuse the scratch's patch floats: same size).
+// which do not depend on the order of additions.
 struct FloatRows {
     using Acc = float;
     const float* w;
@@ -142,12 +135,10 @@ struct FloatRows {
     void add(float* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
         K.accumulate_rows(out, w + col, idx, n, len, stride);
     }
-    float* patch_scratch(PairScratch sc) const { return sc.patch; }
-    void patch(float* out, const uint32_t* chan, size_t m, size_t col, size_t len, size_t taps) const {
-        K.sum_rows(out, w + col, chan, m, len, taps);
-    }
-    void scatter_patch(float* out, const float* patch, PairScratch sc, size_t np) const {
-        K.scatter_rows(out, patch, sc.dst, sc.src, sc.len, np);
+    // out += (the rows' sum from zero): one transposed-convolution pixel's
+    // channels, for the taps of one span.
+    void add_sum(float* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
+        K.add_row_sums(out, w + col, idx, n, len, stride);
     }
     void scatter_rows(float* out, PairScratch sc, size_t np) const {
         K.scatter_rows(out, w, sc.dst, sc.src, sc.len, np);
@@ -161,15 +152,9 @@ struct Int8Rows {
     void add(int32_t* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
         K.accumulate_rows_i8(out, w + col, idx, n, len, stride);
     }
-    int32_t* patch_scratch(PairScratch sc) const {
-        static_assert(sizeof(float) == sizeof(int32_t));
-        return reinterpret_cast<int32_t*>(sc.patch);
-    }
-    void patch(int32_t* out, const uint32_t* chan, size_t m, size_t col, size_t len, size_t taps) const {
-        K.sum_rows_i8(out, w + col, chan, m, len, taps);
-    }
-    void scatter_patch(int32_t* out, const int32_t* patch, PairScratch sc, size_t np) const {
-        K.scatter_rows_i32(out, patch, sc.dst, sc.src, sc.len, np);
+    // Integer sums are the same in any order: the rows add straight in.
+    void add_sum(int32_t* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
+        K.accumulate_rows_i8(out, w + col, idx, n, len, stride);
     }
     void scatter_rows(int32_t* out, PairScratch sc, size_t np) const {
         K.scatter_rows_i8(out, w, sc.dst, sc.src, sc.len, np);
@@ -193,32 +178,22 @@ uint64_t add_events(const Layer& L, const Rows& R, const uint32_t* events, size_
     const uint32_t taps = s.kernel * s.kernel * s.out.c;  // floats per channel row
     uint64_t ops = 0;
     if (s.kind == LayerKind::ConvTranspose) {
-        // One pixel at a time: its patch is summed and added to the output
-        // while it is in L1. Patches do not depend on the output, so every
-        // output element still receives its pixels' sums in pixel order.
-        // The patch holds only the kernel rows that reach an output row of
-        // the part (consecutive ky, so contiguous columns of the weight
-        // rows): parts sum disjoint kernel rows, and a pixel on the border
-        // skips the rows that fall outside the output.
-        typename Rows::Acc* patch = R.patch_scratch(sc);
-        const size_t kernel_row = size_t(s.kernel) * s.out.c;
+        // One pixel at a time: per span (kernel row), its channels' rows
+        // are summed and the sum added to the output. The sums do not
+        // depend on the output, so every output element still receives its
+        // pixels' sums in pixel order. Only the spans in the part's output
+        // rows are summed: parts sum disjoint kernel rows, and a pixel on
+        // the border skips the taps outside the output.
         for (size_t e = 0; e < n;) {
             const uint32_t p = cin.div(events[e]);
             size_t m = 0;
             for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
             e += m;
-            const uint32_t iy = win.div(p), ix = win.mod(p);
-            const int oy = int(s.stride * iy) - int(s.padding);  // ky = 0's output row
-            const int ky_lo = std::max(0, y0 - oy), ky_hi = std::min(int(s.kernel), y1 - oy);
-            if (ky_lo >= ky_hi) continue;  // reaches no row of this part
-            const size_t spans = add_spans(s, iy, ix, 0, sc, 0, y0, y1);
-            if (spans == 0) continue;
-            const size_t col = size_t(ky_lo) * kernel_row, cols = size_t(ky_hi - ky_lo) * kernel_row;
-            for (size_t i = 0; i < spans; ++i) sc.src[i] -= uint32_t(col);
-            R.patch(patch, sc.chan, m, col, cols, taps);
-            ops += uint64_t(m) * cols;
-            R.scatter_patch(target, patch, sc, spans);
-            for (size_t i = 0; i < spans; ++i) ops += sc.len[i];
+            const size_t spans = add_spans(s, win.div(p), win.mod(p), 0, sc, 0, y0, y1);
+            for (size_t i = 0; i < spans; ++i) {
+                R.add_sum(target + sc.dst[i], sc.src[i], sc.chan, m, sc.len[i], taps);
+                ops += uint64_t(m) * sc.len[i];
+            }
         }
         return ops;
     }

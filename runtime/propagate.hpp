@@ -15,25 +15,22 @@
 namespace fsvae {
 
 // Scratch for span lists: dst, src, len and scale hold max_pairs(layer)
-// entries, patch max_patch_floats(layer) floats, chan in.c entries.
+// entries, chan in.c entries.
 struct PairScratch {
     uint32_t* dst;
     uint32_t* src;
     uint32_t* len;
     float* scale;
-    float* patch;
     uint32_t* chan;
 };
 
 // Upper bound on the (destination, row) spans one step of this layer can
 // need, event-driven or (dense) through propagate_values.
 size_t max_pairs(const LayerSpec& s, bool dense);
-// Floats of the patch a transposed convolution sums one input pixel into.
-size_t max_patch_floats(const LayerSpec& s);
 
 // Event lists: indices into the layer's input (channel-last layout), strictly
 // increasing, as fire lists them. The scratch holds one set of spans per
-// input element and one pixel's patch (max_pairs, max_patch_floats), and a
+// input element (max_pairs), and a
 // transposed convolution lists the channels of one pixel's consecutive
 // events: an index repeated would list more channels than the pixel has,
 // past the scratch, one out of order would break the order of additions

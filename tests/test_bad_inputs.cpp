@@ -202,8 +202,8 @@ TEST_CASE("bad events: propagate_events refuses events that are not strictly inc
     const Layer& L = model->layer(model->topology().decoder[0]);  // a transposed convolution
     const LayerSpec& s = L.spec;
     std::vector<uint32_t> dst(max_pairs(s, false)), src(dst.size()), len(dst.size()), chan(s.in.c);
-    std::vector<float> scale(dst.size()), patch(max_patch_floats(s)), target(s.out.size());
-    const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
+    std::vector<float> scale(dst.size()), target(s.out.size());
+    const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), chan.data()};
     const std::vector<uint32_t> unsorted = {0, 300, 5}, twice = {2, 7, 7},
                                 beyond = {3, uint32_t(s.in.size())};
     CHECK_THROWS_WITH_AS(propagate_events(L, K, unsorted.data(), unsorted.size(), target.data(), sc),

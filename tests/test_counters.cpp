@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../runtime/propagate.hpp"
 #include "support.hpp"
 
 using namespace fsvae;
@@ -22,6 +23,31 @@ TEST_CASE("counters: dense MACs per step of the FSVAE layers") {
     CHECK(dense_macs_per_step(m->layer(t.final1).spec) == 94u * 94u * 32u);
     // encoder.1, 16x16 -> 8x8 stride 2: per axis output 0 sees 2 taps, others 3: 2 + 7 * 3 = 23.
     CHECK(dense_macs_per_step(m->layer(t.encoder[1]).spec) == 23u * 23u * 32u * 64u);
+}
+
+TEST_CASE("counters: with every input firing, a layer's synaptic ops are its dense MACs") {
+    // A transposed convolution counts each event's taps inside the output
+    // (and the parts of a split layer the taps inside theirs), a linear
+    // layer whole rows: at rate 1 both are the dense count.
+    auto m = bundled_model();
+    const kernels::KernelTable& K = kernels::scalar_kernels();
+    for (size_t li : Engine(m).spiking_layers(Mode::Generate)) {
+        const Layer& L = m->layer(li);
+        const LayerSpec& s = L.spec;
+        INFO(s.name);
+        std::vector<uint32_t> events(s.in.size());
+        for (size_t i = 0; i < events.size(); ++i) events[i] = uint32_t(i);
+        std::vector<uint32_t> dst(max_pairs(s, false)), src(dst.size()), len(dst.size()), chan(s.in.c);
+        std::vector<float> scale(dst.size()), target(s.out.size());
+        const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), chan.data()};
+        CHECK(propagate_events(L, K, events.data(), events.size(), target.data(), sc) ==
+              dense_macs_per_step(s));
+        OutputPart part[3];
+        uint64_t ops = 0;
+        for (size_t k = 0, n = split_output(s, 3, part); k < n; ++k)
+            ops += propagate_events(L, K, events.data(), events.size(), target.data(), sc, part[k]);
+        CHECK(ops == dense_macs_per_step(s));
+    }
 }
 
 TEST_CASE("counters: agree with traces and do not depend on threads") {

@@ -33,8 +33,8 @@ std::vector<float> event_current(const Layer& L, const kernels::KernelTable& K,
     const LayerSpec& s = L.spec;
     std::vector<float> target(s.out.size(), 0.0f);
     std::vector<uint32_t> dst(max_pairs(s, false) + 1), src(dst.size()), len(dst.size()), chan(s.in.c);
-    std::vector<float> scale(dst.size()), patch(max_patch_floats(s) + 1);
-    const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
+    std::vector<float> scale(dst.size());
+    const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), chan.data()};
     propagate_events(L, K, events.data(), events.size(), target.data(), sc);
     return target;
 }

@@ -81,14 +81,16 @@ TEST_CASE("kernels: accumulate_rows matches scalar on every ISA") {
             std::copy(c.begin() + long(lo), c.begin() + long(lo + len), expect.begin() + long(lo));
             CHECK(same_bits(expect, d));
 
-            // sum_rows: the same sums started from zeros it never reads.
-            std::vector<float> zeros(row_len, 0.0f), s1(row_len, 0.0f);
-            auto s2 = random_floats(row_len, rng);
-            S.accumulate_rows(zeros.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            K->sum_rows(s2.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            S.sum_rows(s1.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            CHECK(same_bits(zeros, s2));
-            CHECK(same_bits(zeros, s1));
+            // add_row_sums: the same sums started from zero, then added to out.
+            std::vector<float> sums(row_len, 0.0f);
+            S.accumulate_rows(sums.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            auto expect_sums = orig;
+            for (size_t j = 0; j < row_len; ++j) expect_sums[j] = orig[j] + sums[j];
+            auto s1 = orig, s2 = orig;
+            K->add_row_sums(s2.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            S.add_row_sums(s1.data(), w.data(), active.data(), active.size(), row_len, row_len);
+            CHECK(same_bits(expect_sums, s2));
+            CHECK(same_bits(expect_sums, s1));
         }
     }
 }
@@ -434,7 +436,7 @@ std::vector<int64_t> exact_rows(const std::vector<int8_t>& rows, const std::vect
 
 }  // namespace
 
-TEST_CASE("kernels: accumulate_rows_i8 and sum_rows_i8 are the exact integer sums on every ISA") {
+TEST_CASE("kernels: accumulate_rows_i8 is the exact integer sum on every ISA") {
     std::mt19937 rng(11);
     // Lengths around the 64-column block and the vector widths; event counts
     // around the 258-event int16 block (kInt16Events), up to several blocks.
@@ -459,24 +461,15 @@ TEST_CASE("kernels: accumulate_rows_i8 and sum_rows_i8 are the exact integer sum
                     bool ok = true;
                     for (size_t j = 0; j < row_len; ++j) ok &= int64_t(out[j]) == start[j] + want[j];
                     CHECK(ok);
-                    // sum_rows_i8: the same sums, over what out held before.
-                    out = start;
-                    t->sum_rows_i8(out.data(), rows.data(), active.data(), n_active, row_len, stride);
-                    ok = true;
-                    for (size_t j = 0; j < row_len; ++j) ok &= int64_t(out[j]) == want[j];
-                    CHECK(ok);
                 }
             }
         }
     }
 }
 
-namespace {
-
-// Random spans of `rows` scattered into zeros by `scatter` (a table's
-// scatter_rows_i8 or scatter_rows_i32) must give the exact integer sums.
-template <class Row, class Scatter>
-void check_exact_scatter(const std::vector<Row>& rows, std::mt19937& rng, Scatter scatter) {
+TEST_CASE("kernels: scatter_rows_i8 is the exact integer sum on every ISA") {
+    std::mt19937 rng(12);
+    const auto rows = random_i8(4096, rng);
     const size_t out_n = 4096, rows_n = rows.size();
     for (size_t n : {0u, 1u, 7u, 300u}) {
         std::vector<uint32_t> dst(n), src(n), len(n);
@@ -491,22 +484,11 @@ void check_exact_scatter(const std::vector<Row>& rows, std::mt19937& rng, Scatte
         for (const KernelTable* t : all_tables()) {
             INFO(std::string(t->isa), " n ", n);
             std::vector<int32_t> out(out_n, 0);
-            scatter(*t, out.data(), dst.data(), src.data(), len.data(), n);
+            t->scatter_rows_i8(out.data(), rows.data(), dst.data(), src.data(), len.data(), n);
             CHECK(std::equal(out.begin(), out.end(), want.begin(),
                              [](int32_t a, int64_t b) { return int64_t(a) == b; }));
         }
     }
-}
-
-}  // namespace
-
-TEST_CASE("kernels: scatter_rows_i8 is the exact integer sum on every ISA") {
-    std::mt19937 rng(12);
-    const auto rows = random_i8(4096, rng);
-    check_exact_scatter(rows, rng, [&](const KernelTable& t, int32_t* out, const uint32_t* dst,
-                                       const uint32_t* src, const uint32_t* len, size_t n) {
-        t.scatter_rows_i8(out, rows.data(), dst, src, len, n);
-    });
 }
 
 TEST_CASE("kernels: add_scaled_sums is u + scale * float(sum), then zeroes the sums, on every ISA") {
@@ -531,14 +513,4 @@ TEST_CASE("kernels: add_scaled_sums is u + scale * float(sum), then zeroes the s
             CHECK(std::all_of(sum.begin(), sum.end(), [](int32_t x) { return x == 0; }));
         }
     }
-}
-
-TEST_CASE("kernels: scatter_rows_i32 is the exact integer sum on every ISA") {
-    std::mt19937 rng(14);
-    std::vector<int32_t> rows(4096);
-    for (auto& x : rows) x = int32_t(rng() % 2'000'001) - 1'000'000;
-    check_exact_scatter(rows, rng, [&](const KernelTable& t, int32_t* out, const uint32_t* dst,
-                                       const uint32_t* src, const uint32_t* len, size_t n) {
-        t.scatter_rows_i32(out, rows.data(), dst, src, len, n);
-    });
 }

@@ -380,8 +380,8 @@ int crossover(std::shared_ptr<const Model> model, size_t repeat) {
         const LayerSpec& s = L.spec;
         std::vector<float> target(s.out.size()), values(s.in.size());
         std::vector<uint32_t> dst(max_pairs(s, true) + 1), src(dst.size()), len(dst.size()), chan(s.in.c);
-        std::vector<float> scale(dst.size()), patch(max_patch_floats(s) + 1);
-        const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), patch.data(), chan.data()};
+        std::vector<float> scale(dst.size());
+        const PairScratch sc{dst.data(), src.data(), len.data(), scale.data(), chan.data()};
         std::printf("%-22s", s.name.c_str());
         if (L.int8()) {  // no float dense path to cross: int8 layers sum events in integers
             std::printf("   int8 (events only)\n");
