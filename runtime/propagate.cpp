@@ -184,7 +184,15 @@ uint64_t add_events(const Layer& L, const Rows& R, const uint32_t* events, size_
         // pixels' sums in pixel order. Only the spans in the part's output
         // rows are summed: parts sum disjoint kernel rows, and a pixel on
         // the border skips the taps outside the output.
-        for (size_t e = 0; e < n;) {
+        // The events of the input rows that reach the part: iy with
+        // S*iy - P + ky in [y0, y1) for some ky < K (events are in pixel order).
+        const int S = int(s.stride), P = int(s.padding), Kk = int(s.kernel);
+        const size_t per_row = size_t(s.in.w) * s.in.c;
+        const int iy_lo = std::max(0, y0 + P - Kk + S) / S;
+        const int iy_hi = std::clamp((y1 + P - 1) / S + 1, iy_lo, int(s.in.h));
+        size_t e = size_t(std::lower_bound(events, events + n, uint32_t(iy_lo * per_row)) - events);
+        n = size_t(std::lower_bound(events + e, events + n, uint32_t(iy_hi * per_row)) - events);
+        while (e < n) {
             const uint32_t p = cin.div(events[e]);
             size_t m = 0;
             for (; e + m < n && cin.div(events[e + m]) == p; ++m) sc.chan[m] = cin.mod(events[e + m]);
