@@ -57,10 +57,10 @@ size_t split_output(const LayerSpec& s, size_t parts, OutputPart* out);
 // target += the rows of the `n` events (indices into the layer's input, in
 // the channel-last layout) that reach `part`. For a convolution the spans are
 // formed per event, so the order of additions is fixed by the events.
-// Returns the synaptic operations performed (floats added) for the part: a
-// transposed convolution's part sums only the kernel rows of each pixel's
-// patch that reach its output rows, so the parts' counts add up to the
-// whole's.
+// Returns the synaptic operations performed for the part: weight elements
+// added, each event's taps that land in the part's outputs, so the parts'
+// counts add up to the whole's (and, with every input an event, to
+// dense_macs_per_step).
 uint64_t propagate_events(const Layer& L, const kernels::KernelTable& K, const uint32_t* events,
                           size_t n, float* target, PairScratch scratch, OutputPart part = {});
 // The same for an int8 layer (and only for one; each overload throws
