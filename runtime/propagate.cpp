@@ -188,8 +188,8 @@ uint64_t add_events(const Layer& L, const Rows& R, const uint32_t* events, size_
         // S*iy - P + ky in [y0, y1) for some ky < K (events are in pixel order).
         const int S = int(s.stride), P = int(s.padding), Kk = int(s.kernel);
         const size_t per_row = size_t(s.in.w) * s.in.c;
-        const int iy_lo = std::max(0, y0 + P - Kk + S) / S;
-        const int iy_hi = std::clamp((y1 + P - 1) / S + 1, iy_lo, int(s.in.h));
+        const int iy_lo = std::min(std::max(0, y0 + P - Kk + S) / S, int(s.in.h));
+        const int iy_hi = std::max(iy_lo, std::min((y1 + P - 1) / S + 1, int(s.in.h)));
         size_t e = size_t(std::lower_bound(events, events + n, uint32_t(iy_lo * per_row)) - events);
         n = size_t(std::lower_bound(events + e, events + n, uint32_t(iy_hi * per_row)) - events);
         while (e < n) {
