@@ -154,7 +154,7 @@ struct Int8Rows {
     }
     // Integer sums are the same in any order: the rows add straight in.
     void add_sum(int32_t* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
-        K.accumulate_rows_i8(out, w + col, idx, n, len, stride);
+        add(out, col, idx, n, len, stride);
     }
     void scatter_rows(int32_t* out, PairScratch sc, size_t np) const {
         K.scatter_rows_i8(out, w, sc.dst, sc.src, sc.len, np);
@@ -184,8 +184,10 @@ uint64_t add_events(const Layer& L, const Rows& R, const uint32_t* events, size_
         // pixels' sums in pixel order. Only the spans in the part's output
         // rows are summed: parts sum disjoint kernel rows, and a pixel on
         // the border skips the taps outside the output.
-        // The events of the input rows that reach the part: iy with
-        // S*iy - P + ky in [y0, y1) for some ky < K (events are in pixel order).
+        //
+        // Only the events of input rows that reach the part are read: iy
+        // with S*iy - P + ky in [y0, y1) for some ky < K (events are in
+        // pixel order, so those rows' events are one range).
         const int S = int(s.stride), P = int(s.padding), Kk = int(s.kernel);
         const size_t per_row = size_t(s.in.w) * s.in.c;
         const int iy_lo = std::min(std::max(0, y0 + P - Kk + S) / S, int(s.in.h));

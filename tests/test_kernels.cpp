@@ -56,7 +56,7 @@ TEST_CASE("kernels: this x86-64 host offers at least one SIMD table") {
 #endif
 }
 
-TEST_CASE("kernels: accumulate_rows matches scalar on every ISA") {
+TEST_CASE("kernels: accumulate_rows and add_row_sums match scalar on every ISA") {
     std::mt19937 rng(1);
     const KernelTable& S = scalar_kernels();
     for (const KernelTable* K : simd_tables()) {
