@@ -41,76 +41,103 @@ struct Kernels {
     using B = xsimd::batch<float, Arch>;
     static constexpr size_t W = B::size;
 
-    // Register-blocked over the output: a block of out stays in registers
-    // while every event's row adds into it, so out is read and written once.
-    // Rows are scattered in memory (one per event), so every cache line of
-    // the block of the event kPrefetch ahead is requested while this one is
-    // added (8 ahead measured 5% faster than 4 on the bundled model; the
-    // int8 rows' blocks, one line each, kPrefetchI8).
-    static constexpr size_t kRowBlock = 8;
-    static constexpr size_t kPrefetch = 8;
-    static constexpr size_t kPrefetchI8 = 4;
+    // A linear layer's rows: kGroup events at a time, a cache line of
+    // columns at a time. The group's rows are streamed side by side, each
+    // from its start (the hardware prefetchers follow a few sequential
+    // streams; the prior's 5 MB matrix comes from L3), and out's line is
+    // loaded once, has the group's lines added in event order, and is
+    // stored once. Against a block of out held in registers while every
+    // event's row adds into it (each row then read a block at a time, the
+    // events' rows far apart), prior.layers.2 took 0.66x the time and the
+    // smaller linear layers 0.56-0.89x (microbenchmarks of the bundled
+    // model's shapes). One vector at a time (half a line on AVX2) or 1.5
+    // lines were slower than a whole line.
+    static constexpr size_t kGroup = 8;
+    static constexpr size_t kLine = W >= 16 ? 1 : 16 / W;  // vectors per 64-byte line
     static void accumulate_rows(float* out, const float* rows, const uint32_t* active,
                                 size_t n_active, size_t row_len, size_t row_stride) {
-        add_rows<false>(out, rows, active, n_active, row_len, row_stride);
+        size_t a = 0;
+        for (; a + kGroup <= n_active; a += kGroup)
+            add_group<kGroup>(out, rows, active + a, row_len, row_stride);
+        add_group_tail<kGroup - 1>(out, rows, active + a, n_active - a, row_len, row_stride);
     }
 
-    static void add_row_sums(float* out, const float* rows, const uint32_t* active, size_t n_active,
-                             size_t row_len, size_t row_stride) {
-        add_rows<true>(out, rows, active, n_active, row_len, row_stride);
-    }
-
-    // SumFirst: the block's sum starts from +0 in registers and is added to
-    // out at the end (add_row_sums); otherwise it starts from out.
-    // A linear layer's rows (accumulate_rows) are long and, for the prior's
-    // 5 MB matrix, come from L3: while a block adds an event's row, the
-    // same row's next block is requested toward L2, a whole pass over the
-    // events ahead of its use (prior.layers.2 0.85-0.9x the time). A
-    // transposed convolution's spans (add_row_sums) are short, their rows
-    // in L1 or L2, where the extra requests cost more than they save.
-    // Blocks of kRowBlock vectors, then of 4, then single vectors: a span's
-    // tail (32 of a 96-float span) would otherwise go one vector at a time,
-    // each a chain of dependent additions through every event.
-    template <bool SumFirst>
-    static void add_rows(float* out, const float* rows, const uint32_t* active, size_t n_active,
-                         size_t row_len, size_t row_stride) {
-        size_t j = 0;
-        for (; j + kRowBlock * W <= row_len; j += kRowBlock * W)
-            add_block<kRowBlock, SumFirst>(out + j, rows + j, active, n_active, row_stride,
-                                           !SumFirst && j + 2 * kRowBlock * W <= row_len);
-        for (; j + 4 * W <= row_len; j += 4 * W)
-            add_block<4, SumFirst>(out + j, rows + j, active, n_active, row_stride);
-        for (; j + W <= row_len; j += W)
-            add_block<1, SumFirst>(out + j, rows + j, active, n_active, row_stride);
-        for (; j < row_len; ++j) {
-            float o = SumFirst ? 0.0f : out[j];
-            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
-            out[j] = SumFirst ? out[j] + o : o;
+    // The last n < kGroup events, as a group of their count.
+    template <size_t G>
+    static void add_group_tail(float* out, const float* rows, const uint32_t* active, size_t n,
+                               size_t row_len, size_t row_stride) {
+        if constexpr (G > 0) {
+            if (n == G) return add_group<G>(out, rows, active, row_len, row_stride);
+            add_group_tail<G - 1>(out, rows, active, n, row_len, row_stride);
         }
     }
 
-    // out[0, NB * W) (+)= the events' rows there, summed in NB registers;
-    // `next`: the rows go on past the block, whose next block is requested.
-    template <size_t NB, bool SumFirst>
+    template <size_t G>
+    static void add_group(float* out, const float* rows, const uint32_t* active, size_t row_len,
+                          size_t row_stride) {
+        const float* r[G];
+        for (size_t g = 0; g < G; ++g) r[g] = rows + size_t(active[g]) * row_stride;
+        size_t j = 0;
+        for (; j + kLine * W <= row_len; j += kLine * W) {
+            B o[kLine];
+            for (size_t v = 0; v < kLine; ++v) o[v] = B::load_unaligned(out + j + v * W);
+            for (size_t g = 0; g < G; ++g)
+                for (size_t v = 0; v < kLine; ++v) o[v] += B::load_unaligned(r[g] + j + v * W);
+            for (size_t v = 0; v < kLine; ++v) o[v].store_unaligned(out + j + v * W);
+        }
+        for (; j + W <= row_len; j += W) {
+            B o = B::load_unaligned(out + j);
+            for (size_t g = 0; g < G; ++g) o += B::load_unaligned(r[g] + j);
+            o.store_unaligned(out + j);
+        }
+        for (; j < row_len; ++j) {
+            float o = out[j];
+            for (size_t g = 0; g < G; ++g) o += r[g][j];
+            out[j] = o;
+        }
+    }
+
+    // A transposed convolution's spans (add_row_sums) are short, their rows
+    // in L1 or L2: register-blocked over the output, a block of the sum
+    // starts from +0 in registers while every event's row adds into it,
+    // and is then added to out. Rows are scattered in memory (one per
+    // event), so every cache line of the block of the event kPrefetch ahead
+    // is requested while this one is added. Blocks of kRowBlock vectors,
+    // then of 4, then single vectors: a span's tail (32 of a 96-float span)
+    // would otherwise go one vector at a time, each a chain of dependent
+    // additions through every event.
+    static constexpr size_t kRowBlock = 8;
+    static constexpr size_t kPrefetch = 8;
+    static void add_row_sums(float* out, const float* rows, const uint32_t* active, size_t n_active,
+                             size_t row_len, size_t row_stride) {
+        size_t j = 0;
+        for (; j + kRowBlock * W <= row_len; j += kRowBlock * W)
+            add_block<kRowBlock>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + 4 * W <= row_len; j += 4 * W) add_block<4>(out + j, rows + j, active, n_active, row_stride);
+        for (; j + W <= row_len; j += W) add_block<1>(out + j, rows + j, active, n_active, row_stride);
+        for (; j < row_len; ++j) {
+            float o = 0.0f;
+            for (size_t a = 0; a < n_active; ++a) o += rows[size_t(active[a]) * row_stride + j];
+            out[j] = out[j] + o;
+        }
+    }
+
+    // out[0, NB * W) += the events' rows there, summed from +0 in NB registers.
+    template <size_t NB>
     static void add_block(float* out, const float* rows, const uint32_t* active, size_t n_active,
-                          size_t row_stride, bool next = false) {
+                          size_t row_stride) {
         constexpr size_t BLOCK = NB * W;
         B o[NB];
-        for (size_t b = 0; b < NB; ++b) o[b] = SumFirst ? B(0.0f) : B::load_unaligned(out + b * W);
+        for (size_t b = 0; b < NB; ++b) o[b] = B(0.0f);
         for (size_t a = 0; a < n_active; ++a) {
             if (a + kPrefetch < n_active) {  // every cache line of the block
                 const float* p = rows + size_t(active[a + kPrefetch]) * row_stride;
                 for (size_t line = 0; line < BLOCK; line += 16) __builtin_prefetch(p + line);
             }
             const float* r = rows + size_t(active[a]) * row_stride;
-            if (next)
-                for (size_t line = 0; line < BLOCK; line += 16) __builtin_prefetch(r + BLOCK + line, 0, 2);
             for (size_t b = 0; b < NB; ++b) o[b] += B::load_unaligned(r + b * W);
         }
-        for (size_t b = 0; b < NB; ++b) {
-            if (SumFirst) o[b] = B::load_unaligned(out + b * W) + o[b];
-            o[b].store_unaligned(out + b * W);
-        }
+        for (size_t b = 0; b < NB; ++b) (B::load_unaligned(out + b * W) + o[b]).store_unaligned(out + b * W);
     }
 
     static void accumulate_rows_scaled(float* out, const float* rows, const float* scale,
@@ -345,6 +372,7 @@ struct Kernels {
 #endif
     }
 
+    static constexpr size_t kPrefetchI8 = 4;  // events ahead whose block is requested
     template <size_t N>
     static void add_block_i8(int32_t* __restrict out, const int8_t* __restrict rows,
                              const uint32_t* active, size_t n_active, size_t row_stride) {

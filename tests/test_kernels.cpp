@@ -60,37 +60,45 @@ TEST_CASE("kernels: accumulate_rows and add_row_sums match scalar on every ISA")
     std::mt19937 rng(1);
     const KernelTable& S = scalar_kernels();
     for (const KernelTable* K : simd_tables()) {
+        // accumulate_rows adds eight events at a time: fewer than a group,
+        // one group, and groups with a remainder.
+        const std::vector<std::vector<uint32_t>> actives = {
+            {0, 3, 4, 17, 49, 20, 3},
+            {5, 1, 44, 2, 9, 30, 31, 48},
+            {7, 0, 12, 49, 3, 3, 26, 18, 40, 1, 33, 21, 8, 45, 16, 2, 29, 11, 38}};
         for (size_t row_len : {1u, 7u, 8u, 31u, 64u, 100u, 288u, 2560u}) {
-            const size_t rows = 50;
-            auto w = random_floats(rows * row_len, rng);
-            std::vector<uint32_t> active = {0, 3, 4, 17, 49, 20, 3};
-            auto a = random_floats(row_len, rng), b = a;
-            S.accumulate_rows(a.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            K->accumulate_rows(b.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            INFO(K->isa, " row_len ", row_len);
-            CHECK(same_bits(a, b));
-            // A column range [lo, lo + len) of the same rows, as the batched
-            // prior adds it: the same bits as those columns of the full rows.
-            const size_t lo = row_len / 3, len = row_len - lo - row_len / 4;
-            const auto orig = random_floats(row_len, rng);
-            auto c = orig, d = orig;
-            S.accumulate_rows(c.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            K->accumulate_rows(d.data() + lo, w.data() + lo, active.data(), active.size(), len,
-                               row_len);
-            auto expect = orig;  // the range from the full rows, the rest untouched
-            std::copy(c.begin() + long(lo), c.begin() + long(lo + len), expect.begin() + long(lo));
-            CHECK(same_bits(expect, d));
+            for (const auto& active : actives) {
+                const size_t rows = 50;
+                auto w = random_floats(rows * row_len, rng);
+                auto a = random_floats(row_len, rng), b = a;
+                S.accumulate_rows(a.data(), w.data(), active.data(), active.size(), row_len, row_len);
+                K->accumulate_rows(b.data(), w.data(), active.data(), active.size(), row_len, row_len);
+                INFO(K->isa, " row_len ", row_len, " events ", active.size());
+                CHECK(same_bits(a, b));
+                // A column range [lo, lo + len) of the same rows, as a part of
+                // a split layer adds it: the same bits as those columns of the
+                // full rows.
+                const size_t lo = row_len / 3, len = row_len - lo - row_len / 4;
+                const auto orig = random_floats(row_len, rng);
+                auto c = orig, d = orig;
+                S.accumulate_rows(c.data(), w.data(), active.data(), active.size(), row_len, row_len);
+                K->accumulate_rows(d.data() + lo, w.data() + lo, active.data(), active.size(), len,
+                                   row_len);
+                auto expect = orig;  // the range from the full rows, the rest untouched
+                std::copy(c.begin() + long(lo), c.begin() + long(lo + len), expect.begin() + long(lo));
+                CHECK(same_bits(expect, d));
 
-            // add_row_sums: the same sums started from zero, then added to out.
-            std::vector<float> sums(row_len, 0.0f);
-            S.accumulate_rows(sums.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            auto expect_sums = orig;
-            for (size_t j = 0; j < row_len; ++j) expect_sums[j] = orig[j] + sums[j];
-            auto s1 = orig, s2 = orig;
-            K->add_row_sums(s2.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            S.add_row_sums(s1.data(), w.data(), active.data(), active.size(), row_len, row_len);
-            CHECK(same_bits(expect_sums, s2));
-            CHECK(same_bits(expect_sums, s1));
+                // add_row_sums: the same sums started from zero, then added to out.
+                std::vector<float> sums(row_len, 0.0f);
+                S.accumulate_rows(sums.data(), w.data(), active.data(), active.size(), row_len, row_len);
+                auto expect_sums = orig;
+                for (size_t j = 0; j < row_len; ++j) expect_sums[j] = orig[j] + sums[j];
+                auto s1 = orig, s2 = orig;
+                K->add_row_sums(s2.data(), w.data(), active.data(), active.size(), row_len, row_len);
+                S.add_row_sums(s1.data(), w.data(), active.data(), active.size(), row_len, row_len);
+                CHECK(same_bits(expect_sums, s2));
+                CHECK(same_bits(expect_sums, s1));
+            }
         }
     }
 }
