@@ -7,19 +7,27 @@
 
 namespace fsvae {
 
-void Counters::resize(const Model& model) {
+void Counters::resize(const Model& model, bool neuron_spikes) {
     const ModelInfo& I = model.info();
     layers.assign(model.layers().size(), LayerCounters{});
-    for (size_t i = 0; i < layers.size(); ++i) {
-        const LayerSpec& s = model.layer(i).spec;
-        layers[i].spikes_per_step.assign(I.time_steps, 0);
-        if (s.spiking) layers[i].neuron_spikes.assign(s.out.size(), 0);
-    }
+    for (LayerCounters& l : layers) l.spikes_per_step.assign(I.time_steps, 0);
+    keep_neuron_spikes(model, neuron_spikes);
     latent_ones.assign(I.latent_dim, 0);
     choices.assign(I.k, 0);
     image_spikes.clear();
     image_ops.clear();
     images = latent_spikes = 0;
+}
+
+void Counters::keep_neuron_spikes(const Model& model, bool on) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const LayerSpec& s = model.layer(i).spec;
+        std::vector<uint32_t>& n = layers[i].neuron_spikes;
+        if (!on || !s.spiking)
+            std::vector<uint32_t>().swap(n);
+        else if (n.size() != s.out.size())
+            n.assign(s.out.size(), 0);
+    }
 }
 
 void Counters::resize(size_t n_layers, uint32_t time_steps) {

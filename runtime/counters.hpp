@@ -2,9 +2,11 @@
 // emitted, events received, synaptic operations performed, and the dense
 // multiply-accumulates the same layer would have needed; per neuron, the
 // spikes it emitted; per latent, the ones of z and the sampler's choices.
-// Integer counters are always kept (a few adds per layer per step, one per
-// spike); per-layer wall time only when asked for, since it reads the clock
-// twice per layer per step.
+// Integer counters are always kept (a few adds per layer per step); each
+// neuron's spikes only when asked for, since they cost an add per spike
+// (6-8% of a generated image's time on the bundled model), and per-layer
+// wall time only when asked for, since it reads the clock twice per layer
+// per step.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +32,8 @@ struct LayerCounters {
     // all images and steps; empty for the non-spiking readout layer. 32 bits
     // halve what the increments touch (one per spike); a count wraps after
     // 2^32 / T images (268 M at T = 16) of one neuron firing at every step,
-    // past what one `fsvae profile` runs (2^24 images).
+    // past what one `fsvae profile` runs (2^24 images). Empty unless asked
+    // for (Workspace::set_neuron_counts, BatchOptions::neuron_counts).
     std::vector<uint32_t> neuron_spikes;
 };
 
@@ -48,8 +51,12 @@ struct Counters {
     std::vector<uint32_t> image_spikes;
     std::vector<uint64_t> image_ops;
 
-    // Shapes every counter for `model`, all zero.
-    void resize(const Model& model);
+    // Shapes every counter for `model`, all zero; the per-neuron spikes
+    // only with neuron_spikes (otherwise empty).
+    void resize(const Model& model, bool neuron_spikes = true);
+    // Sizes the per-neuron spikes for `model` (on; counts already there are
+    // kept) or empties them (off).
+    void keep_neuron_spikes(const Model& model, bool on);
     // Layers and steps only; merge() sizes the per-neuron and latent counts.
     void resize(size_t n_layers, uint32_t time_steps);
     void clear();

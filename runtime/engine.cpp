@@ -260,6 +260,11 @@ void Workspace::begin_program(const Program& p, Mode mode, const ChoiceSource& c
     ++s_.counters.images;
 }
 
+void Workspace::set_neuron_counts(bool on) {
+    s_.neuron_counts = on;
+    s_.counters.keep_neuron_spikes(engine_.model(), on);
+}
+
 void Workspace::set_threads(size_t n) {
     threads_ = std::max<size_t>(1, n);
     arena_.reset();
@@ -413,6 +418,7 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
         // across the threads.
         Workspace ws(engine);
         ws.set_timing(o.timing);
+        ws.set_neuron_counts(o.neuron_counts);
         ws.set_threads(size_t(threads));
         std::vector<uint64_t> before;
         for (size_t i = 0; i < o.count; ++i) {
@@ -440,6 +446,7 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
             if (!pool.ws) {
                 pool.ws = std::make_unique<Workspace>(engine);
                 pool.ws->set_timing(o.timing);
+                pool.ws->set_neuron_counts(o.neuron_counts);
             }
             for (size_t i = range.begin(); i < range.end(); ++i) {
                 if (figures) figures.before(*pool.ws, pool.before);
@@ -453,7 +460,7 @@ void run_batch(const Engine& engine, const BatchOptions& o, std::vector<ImageTra
     // Counts are summed per thread, then merged: memory does not grow with
     // the batch, except for the per-image figures asked for.
     if (counters) {
-        counters->resize(engine.model());
+        counters->resize(engine.model(), o.neuron_counts);
         for (const Pool& pool : pools)
             if (pool.ws) counters->merge(pool.ws->counters());
         figures.hand_to(*counters);

@@ -150,6 +150,10 @@ public:
     void clear_counters() { s_.counters.clear(); }
     // Per-layer wall time in the counters (off by default).
     void set_timing(bool on) { timing_ = on; }
+    // Each neuron's spikes in the counters (LayerCounters::neuron_spikes;
+    // off by default: an add per spike). Turning it on keeps the counts so
+    // far, off empties them.
+    void set_neuron_counts(bool on);
     // Threads that generate() and reconstruct() split one image's layers
     // across (1, the default: the calling thread alone). The same bytes for
     // any count. Step-by-step runs use the calling thread.
@@ -188,6 +192,9 @@ struct BatchOptions {
     // Called from worker threads as images complete (thread-safe counter given).
     std::function<void(size_t done)> progress;
     bool timing = false;  // per-layer wall time in the counters
+    // Each neuron's spikes in the counters (LayerCounters::neuron_spikes,
+    // empty without): one add per spike.
+    bool neuron_counts = false;
     // Each image's spikes and synaptic operations per layer in the counters
     // (Counters::image_spikes, image_ops): a few numbers per image.
     bool image_figures = false;

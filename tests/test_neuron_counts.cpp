@@ -32,6 +32,8 @@ void check_same(const Counters& a, const Counters& b, const Model& m) {
     REQUIRE(a.layers.size() == b.layers.size());
     for (size_t li = 0; li < a.layers.size(); ++li) {
         INFO(m.layer(li).spec.name);
+        const LayerSpec& s = m.layer(li).spec;
+        REQUIRE(a.layers[li].neuron_spikes.size() == (s.spiking ? s.out.size() : 0u));
         CHECK(a.layers[li].neuron_spikes == b.layers[li].neuron_spikes);
     }
     CHECK(a.latent_ones == b.latent_ones);
@@ -50,6 +52,7 @@ TEST_CASE("neuron counts: sized per layer, add up to the layer's spikes") {
         o.seed = 4;
         o.count = 3;
         o.threads = 2;
+        o.neuron_counts = true;
         Counters c;
         if (mode == Mode::Generate)
             generate_batch(e, o, out.data(), nullptr, &c);
@@ -70,6 +73,46 @@ TEST_CASE("neuron counts: sized per layer, add up to the layer's spikes") {
               uint64_t(3) * I.time_steps * I.latent_dim);
         CHECK(c.image_spikes.empty());  // per-image figures only when asked for
     }
+}
+
+TEST_CASE("neuron counts: only when asked for; the layer totals either way") {
+    Engine e(bundled_model());
+    const Model& m = e.model();
+    const ModelInfo& I = m.info();
+    std::vector<float> out(2 * I.image_size());
+    BatchOptions o;
+    o.seed = 4;
+    o.count = 2;
+    Counters with, without;
+    o.neuron_counts = true;
+    generate_batch(e, o, out.data(), nullptr, &with);
+    o.neuron_counts = false;
+    generate_batch(e, o, out.data(), nullptr, &without);
+    // A workspace counts while on; off empties the counts and stops
+    // counting; on again starts from zero.
+    Workspace ws(e);
+    ws.set_neuron_counts(true);
+    ws.generate(ChoiceSource(4, 0, I.k, I.latent_dim), out.data());
+    const LayerCounters& f = ws.counters().layers[m.topology().final0];
+    CHECK(f.spikes > 0);
+    CHECK(std::accumulate(f.neuron_spikes.begin(), f.neuron_spikes.end(), uint64_t(0)) == f.spikes);
+    ws.set_neuron_counts(false);
+    CHECK(f.neuron_spikes.empty());
+    ws.generate(ChoiceSource(4, 1, I.k, I.latent_dim), out.data());
+    ws.set_neuron_counts(true);
+    for (size_t li = 0; li < m.layers().size(); ++li) {
+        const LayerSpec& s = m.layer(li).spec;
+        INFO(s.name);
+        CHECK(with.layers[li].neuron_spikes.size() == (s.spiking ? s.out.size() : 0u));
+        CHECK(without.layers[li].neuron_spikes.empty());
+        CHECK(without.layers[li].spikes == with.layers[li].spikes);
+        CHECK(without.layers[li].synaptic_ops == with.layers[li].synaptic_ops);
+        CHECK(without.layers[li].spikes_per_step == with.layers[li].spikes_per_step);
+        CHECK(ws.counters().layers[li].spikes == with.layers[li].spikes);
+        CHECK(ws.counters().layers[li].neuron_spikes.size() == (s.spiking ? s.out.size() : 0u));
+        for (uint32_t v : ws.counters().layers[li].neuron_spikes) CHECK(v == 0u);
+    }
+    CHECK(without.latent_ones == with.latent_ones);
 }
 
 TEST_CASE("neuron counts: the sampler's choices, counted") {
@@ -100,6 +143,8 @@ TEST_CASE("neuron counts: independent of threads and of splitting a layer into p
         INFO((mode == Mode::Generate ? "generate" : "reconstruct"));
         // One workspace, one thread, image by image: the plain step loop.
         Workspace plain(e), split(e);
+        plain.set_neuron_counts(true);
+        split.set_neuron_counts(true);
         split.set_threads(4);  // layers split by output parts
         for (size_t i = 0; i < n; ++i) {
             const ChoiceSource src(7, i, I.k, I.latent_dim);
@@ -120,6 +165,7 @@ TEST_CASE("neuron counts: independent of threads and of splitting a layer into p
             o.seed = 7;
             o.count = n;
             o.threads = threads;
+            o.neuron_counts = true;
             Counters c;
             if (mode == Mode::Generate)
                 generate_batch(e, o, out.data(), nullptr, &c);
@@ -128,8 +174,11 @@ TEST_CASE("neuron counts: independent of threads and of splitting a layer into p
             check_same(plain.counters(), c, m);
         }
         plain.clear_counters();
-        for (const LayerCounters& L : plain.counters().layers)
+        for (size_t li = 0; li < m.layers().size(); ++li) {
+            const LayerCounters& L = plain.counters().layers[li];
+            CHECK(L.neuron_spikes.size() == (m.layer(li).spec.spiking ? m.layer(li).spec.out.size() : 0u));
             for (uint64_t v : L.neuron_spikes) CHECK(v == 0u);
+        }
         for (uint64_t v : plain.counters().choices) CHECK(v == 0u);
     }
 }

@@ -253,6 +253,7 @@ int cmd_profile(const std::string& model_path, const fsvae::profile::RunInfo& ru
     o.threads = threads;
     o.timing = true;
     o.image_figures = true;  // the spread over images: a few numbers per image and layer
+    o.neuron_counts = true;  // dead and saturated neurons, the rate histograms
     fsvae::Counters counters;
     std::vector<float> out;
     if (run.mode == fsvae::Mode::Reconstruct) {

@@ -258,6 +258,7 @@ public:
             fsvae::BatchOptions o = chunk_options(seed, first_index + done, n, threads);
             o.timing = true;
             o.image_figures = true;  // the spread over images, as `fsvae profile`
+            o.neuron_counts = true;
             out.resize(n * image_floats());
             fsvae::Counters c;
             if (src)
