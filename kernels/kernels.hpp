@@ -79,16 +79,20 @@ using BroadcastFn = void (*)(float* out, const float* bias, size_t pixels, size_
 // The int8 kernels (layers with int8 weights, model.hpp). Sums are exact
 // integers, so unlike the float kernels their order does not matter: every
 // ISA, blocking and event order gives the same int32 values. A row adds at
-// most 127 in magnitude per event, so the SIMD variants sum blocks of up to
+// most 127 in magnitude per event, so the SIMD variants sum up to
 // kInt16Events events in int16 lanes (258 x 127 = 32,766 < 2^15) before
 // widening into the int32 sums; a neuron's sum over one step is at most
 // 127 x fan-in, far inside int32 (model.cpp).
 constexpr size_t kInt16Events = 258;
 
 // out[j] += sum over a of rows[active[a] * row_stride + j] for j < row_len
-// (accumulate_rows, in integers).
+// (accumulate_rows, in integers): a linear layer's rows.
 using AccumulateRowsI8Fn = void (*)(int32_t* out, const int8_t* rows, const uint32_t* active,
                                     size_t n_active, size_t row_len, size_t row_stride);
+// The same sums (add_row_sums, in integers, where the order of additions
+// changes no value): a transposed convolution's short spans, summed the way
+// that is fastest for them.
+using AddRowSumsI8Fn = AccumulateRowsI8Fn;
 
 // For i in 0..n-1: out[dst[i] .. dst[i] + len[i]) += rows[src[i] .. src[i] + len[i])
 // (scatter_rows, in integers).
@@ -114,6 +118,7 @@ struct KernelTable {
     FireFn fire;
     BroadcastFn broadcast;
     AccumulateRowsI8Fn accumulate_rows_i8;
+    AddRowSumsI8Fn add_row_sums_i8;
     ScatterRowsI8Fn scatter_rows_i8;
     AddScaledSumsFn add_scaled_sums;
 };

@@ -126,7 +126,8 @@ void add_scaled_sums(float* u, int32_t* sum, const float* scale, size_t pixels, 
 const KernelTable& scalar_kernels() {
     static const KernelTable table{"scalar",   accumulate_rows, add_row_sums, accumulate_rows_scaled,
                                    scatter_rows, scatter_rows_scaled, decay_bias, fire,
-                                   broadcast,  accumulate_rows_i8, scatter_rows_i8, add_scaled_sums};
+                                   broadcast,  accumulate_rows_i8, accumulate_rows_i8,
+                                   scatter_rows_i8, add_scaled_sums};
     return table;
 }
 

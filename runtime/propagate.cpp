@@ -152,9 +152,10 @@ struct Int8Rows {
     void add(int32_t* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
         K.accumulate_rows_i8(out, w + col, idx, n, len, stride);
     }
-    // Integer sums are the same in any order: the rows add straight in.
+    // Integer sums are the same in any order: the rows add straight in,
+    // through the kernel for short spans.
     void add_sum(int32_t* out, size_t col, const uint32_t* idx, size_t n, size_t len, size_t stride) const {
-        add(out, col, idx, n, len, stride);
+        K.add_row_sums_i8(out, w + col, idx, n, len, stride);
     }
     void scatter_rows(int32_t* out, PairScratch sc, size_t np) const {
         K.scatter_rows_i8(out, w, sc.dst, sc.src, sc.len, np);

@@ -444,12 +444,14 @@ std::vector<int64_t> exact_rows(const std::vector<int8_t>& rows, const std::vect
 
 }  // namespace
 
-TEST_CASE("kernels: accumulate_rows_i8 is the exact integer sum on every ISA") {
+TEST_CASE("kernels: accumulate_rows_i8 and add_row_sums_i8 are the exact integer sum on every ISA") {
     std::mt19937 rng(11);
-    // Lengths around the 64-column block and the vector widths; event counts
-    // around the 258-event int16 block (kInt16Events), up to several blocks.
-    for (size_t row_len : {1u, 15u, 63u, 64u, 65u, 130u, 288u, 512u, 2560u}) {
-        for (size_t n_active : {0u, 1u, 257u, 258u, 259u, 1000u}) {
+    // Lengths around the 16-, 32- and 64-column blocks and the vector
+    // widths; event counts around accumulate_rows_i8's 16-event groups and
+    // add_row_sums_i8's 258-event int16 blocks (kInt16Events), up to
+    // several of each.
+    for (size_t row_len : {1u, 15u, 31u, 48u, 63u, 64u, 65u, 130u, 288u, 512u, 2560u}) {
+        for (size_t n_active : {0u, 1u, 15u, 16u, 17u, 33u, 257u, 258u, 259u, 1000u}) {
             const size_t n_rows = std::max<size_t>(n_active, 4), stride = row_len + 3;
             // Worst case for the int16 lanes: every weight at +127 or -127.
             for (int extreme = 0; extreme < 2; ++extreme) {
@@ -463,12 +465,16 @@ TEST_CASE("kernels: accumulate_rows_i8 is the exact integer sum on every ISA") {
                 std::vector<int32_t> start(row_len);
                 for (auto& x : start) x = int32_t(rng() % 2001) - 1000;
                 for (const KernelTable* t : all_tables()) {
-                    INFO(std::string(t->isa), " row_len ", row_len, " n_active ", n_active, " extreme ", extreme);
-                    std::vector<int32_t> out = start;
-                    t->accumulate_rows_i8(out.data(), rows.data(), active.data(), n_active, row_len, stride);
-                    bool ok = true;
-                    for (size_t j = 0; j < row_len; ++j) ok &= int64_t(out[j]) == start[j] + want[j];
-                    CHECK(ok);
+                    for (int kernel = 0; kernel < 2; ++kernel) {
+                        INFO(std::string(t->isa), (kernel ? " add_row_sums_i8" : " accumulate_rows_i8"),
+                             " row_len ", row_len, " n_active ", n_active, " extreme ", extreme);
+                        std::vector<int32_t> out = start;
+                        (kernel ? t->add_row_sums_i8 : t->accumulate_rows_i8)(
+                            out.data(), rows.data(), active.data(), n_active, row_len, stride);
+                        bool ok = true;
+                        for (size_t j = 0; j < row_len; ++j) ok &= int64_t(out[j]) == start[j] + want[j];
+                        CHECK(ok);
+                    }
                 }
             }
         }
