@@ -32,8 +32,8 @@ double seconds(F&& f) {
 }
 
 // Additions per second the kernels reach when nothing waits on memory: 16
-// rows of 256 floats (16 KB, in L1; a whole number of register blocks on
-// every ISA), accumulated over and over.
+// rows of 256 floats (16 KB, in L1; two whole groups of events and whole
+// cache lines of columns on every ISA), accumulated over and over.
 double peak_additions_per_second(const kernels::KernelTable& K) {
     constexpr size_t row = 256, rows = 16, reps = 50000;
     std::vector<float> w(row * rows, 1e-7f), out(row, 0.0f);
