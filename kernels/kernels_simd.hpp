@@ -56,19 +56,25 @@ struct Kernels {
     static constexpr size_t kLine = W >= 16 ? 1 : 16 / W;  // vectors per 64-byte line
     static void accumulate_rows(float* out, const float* rows, const uint32_t* active,
                                 size_t n_active, size_t row_len, size_t row_stride) {
-        size_t a = 0;
-        for (; a + kGroup <= n_active; a += kGroup)
-            add_group<kGroup>(out, rows, active + a, row_len, row_stride);
-        add_group_tail<kGroup - 1>(out, rows, active + a, n_active - a, row_len, row_stride);
+        in_groups<kGroup>(active, n_active, [&]<size_t G>(const uint32_t* group) {
+            add_group<G>(out, rows, group, row_len, row_stride);
+        });
     }
 
-    // The last n < kGroup events, as a group of their count.
-    template <size_t G>
-    static void add_group_tail(float* out, const float* rows, const uint32_t* active, size_t n,
-                               size_t row_len, size_t row_stride) {
+    // Calls add.template operator()<G>(events) for consecutive groups of G
+    // events, then once for the last n % G, as a group of their count (the
+    // group size is a constant in every call, so its loops unroll).
+    template <size_t G, class Add>
+    static void in_groups(const uint32_t* active, size_t n, Add&& add) {
+        size_t a = 0;
+        for (; a + G <= n; a += G) add.template operator()<G>(active + a);
+        last_group<G - 1>(active + a, n - a, add);
+    }
+    template <size_t G, class Add>
+    static void last_group(const uint32_t* active, size_t n, Add& add) {
         if constexpr (G > 0) {
-            if (n == G) return add_group<G>(out, rows, active, row_len, row_stride);
-            add_group_tail<G - 1>(out, rows, active, n, row_len, row_stride);
+            if (n == G) return add.template operator()<G>(active);
+            last_group<G - 1>(active, n, add);
         }
     }
 
@@ -382,20 +388,9 @@ struct Kernels {
     static_assert(kGroupI8 <= kInt16Events);
     static void accumulate_rows_i8(int32_t* out, const int8_t* rows, const uint32_t* active,
                                    size_t n_active, size_t row_len, size_t row_stride) {
-        size_t a = 0;
-        for (; a + kGroupI8 <= n_active; a += kGroupI8)
-            add_group_i8<kGroupI8>(out, rows, active + a, row_len, row_stride);
-        add_group_i8_tail<kGroupI8 - 1>(out, rows, active + a, n_active - a, row_len, row_stride);
-    }
-
-    // The last n < kGroupI8 events, as a group of their count.
-    template <size_t G>
-    static void add_group_i8_tail(int32_t* out, const int8_t* rows, const uint32_t* active, size_t n,
-                                  size_t row_len, size_t row_stride) {
-        if constexpr (G > 0) {
-            if (n == G) return add_group_i8<G>(out, rows, active, row_len, row_stride);
-            add_group_i8_tail<G - 1>(out, rows, active, n, row_len, row_stride);
-        }
+        in_groups<kGroupI8>(active, n_active, [&]<size_t G>(const uint32_t* group) {
+            add_group_i8<G>(out, rows, group, row_len, row_stride);
+        });
     }
 
     template <size_t G>
