@@ -260,10 +260,7 @@ void Workspace::begin_program(const Program& p, Mode mode, const ChoiceSource& c
     ++s_.counters.images;
 }
 
-void Workspace::set_neuron_counts(bool on) {
-    s_.neuron_counts = on;
-    s_.counters.keep_neuron_spikes(engine_.model(), on);
-}
+void Workspace::set_neuron_counts(bool on) { s_.counters.keep_neuron_spikes(engine_.model(), on); }
 
 void Workspace::set_threads(size_t n) {
     threads_ = std::max<size_t>(1, n);

@@ -28,7 +28,7 @@ ImageState::ImageState(const Model& m, const kernels::KernelTable& kernels, bool
     readout_scratch.resize(readout_scratch_floats(f));
     spikes.resize(model.layers().size() * T);
     z_train.resize(size_t(T) * I.latent_dim);
-    counters.resize(m, neuron_counts);
+    counters.resize(m, false);  // per-neuron counts when asked for
 }
 
 void ImageState::record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired) {

@@ -106,16 +106,15 @@ struct ImageState {
 
     // Counts and traces layer i's step t: n_events in, n_fired out.
     void record_step(size_t i, uint32_t t, size_t n_events, size_t n_fired);
-    // Whether count_neurons counts (Workspace::set_neuron_counts).
-    bool neuron_counts = false;
     // Adds one to the spike count of each of layer i's n listed neurons
     // (parts of a split layer count their own, disjoint, neurons), when
-    // neuron_counts is on.
+    // the counters keep them (Workspace::set_neuron_counts sizes them).
     // The indices of one list are distinct, so the four adds of an unrolled
     // round never touch the same count (and restrict lets them overlap).
     void count_neurons(size_t i, const uint32_t* __restrict list, size_t n) {
-        if (!neuron_counts) return;
-        uint32_t* __restrict c = counters.layers[i].neuron_spikes.data();
+        std::vector<uint32_t>& counts = counters.layers[i].neuron_spikes;
+        if (counts.empty()) return;
+        uint32_t* __restrict c = counts.data();
         size_t j = 0;
         for (; j + 4 <= n; j += 4) {
             const uint32_t a = list[j], b = list[j + 1], d = list[j + 2], e = list[j + 3];
